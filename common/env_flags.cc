@@ -1,0 +1,55 @@
+#include "common/env_flags.h"
+
+#include <cstdio>
+#include <cstdlib>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+
+namespace syncd {
+namespace {
+
+const char* Get(const char* name) {
+  const char* value = std::getenv(name);
+  return (value != nullptr && *value != '\0') ? value : nullptr;
+}
+
+// A malformed value is a deployment mistake; say so loudly rather than silently using the default.
+void WarnIgnored(const char* name, const char* value) {
+  std::fprintf(stderr, "warning: ignoring %s=%s: not a valid value\n", name, value);
+}
+
+}  // namespace
+
+std::string EnvOr(const char* name, const std::string& fallback) {
+  const char* value = Get(name);
+  return value != nullptr ? std::string(value) : fallback;
+}
+
+int64_t EnvOr(const char* name, int64_t fallback) {
+  const char* value = Get(name);
+  if (value == nullptr) return fallback;
+  int64_t parsed = 0;
+  if (!absl::SimpleAtoi(value, &parsed)) {
+    WarnIgnored(name, value);
+    return fallback;
+  }
+  return parsed;
+}
+
+int EnvOr(const char* name, int fallback) {
+  return static_cast<int>(EnvOr(name, static_cast<int64_t>(fallback)));
+}
+
+bool EnvOr(const char* name, bool fallback) {
+  const char* value = Get(name);
+  if (value == nullptr) return fallback;
+  bool parsed = false;
+  if (!absl::SimpleAtob(value, &parsed)) {
+    WarnIgnored(name, value);
+    return fallback;
+  }
+  return parsed;
+}
+
+}  // namespace syncd

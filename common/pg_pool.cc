@@ -1,0 +1,86 @@
+#include "common/pg_pool.h"
+
+#include "absl/strings/str_cat.h"
+#include "spdlog/spdlog.h"
+
+namespace syncd {
+
+absl::Status PgExceptionToStatus(const std::exception& e) {
+  if (dynamic_cast<const pqxx::broken_connection*>(&e) != nullptr) {
+    return absl::UnavailableError(absl::StrCat("database unavailable: ", e.what()));
+  }
+  if (dynamic_cast<const pqxx::in_doubt_error*>(&e) != nullptr) {
+    return absl::UnavailableError(
+        "database connection lost during commit; the change may or may not be stored");
+  }
+  if (const auto* sql = dynamic_cast<const pqxx::sql_error*>(&e); sql != nullptr) {
+    const std::string& state = sql->sqlstate();
+    if (state == "23505") return absl::AlreadyExistsError(sql->what());
+    if (state.rfind("23", 0) == 0) return absl::FailedPreconditionError(sql->what());
+    if (state == "40001" || state == "40P01") return absl::AbortedError(sql->what());
+    // Class 08: connection exception; 57P: operator intervention (shutdown, admin); 53: resources.
+    if (state.rfind("08", 0) == 0 || state.rfind("57P", 0) == 0 || state.rfind("53", 0) == 0) {
+      return absl::UnavailableError(absl::StrCat("database unavailable: ", sql->what()));
+    }
+    if (state == "22P02") return absl::InvalidArgumentError(sql->what());
+    return absl::InternalError(absl::StrCat("database error ", state, ": ", sql->what()));
+  }
+  return absl::InternalError(e.what());
+}
+
+PgPool::PgPool(Options options, OnConnect on_connect)
+    : options_(std::move(options)), on_connect_(std::move(on_connect)) {}
+
+PgPool::~PgPool() = default;
+
+PgPool::Lease::~Lease() {
+  if (pool_ != nullptr && conn_ != nullptr) pool_->Release(std::move(conn_), broken_);
+}
+
+absl::StatusOr<PgPool::Lease> PgPool::Acquire() {
+  {
+    absl::MutexLock lock(&mu_);
+    auto available = [this]()
+                         ABSL_SHARED_LOCKS_REQUIRED(mu_) { return !idle_.empty() || open_ < options_.size; };
+    if (!mu_.AwaitWithTimeout(absl::Condition(&available), options_.acquire_timeout)) {
+      return absl::UnavailableError("no database connection free: the pool is exhausted");
+    }
+    if (!idle_.empty()) {
+      std::unique_ptr<pqxx::connection> conn = std::move(idle_.back());
+      idle_.pop_back();
+      return Lease(this, std::move(conn));
+    }
+    ++open_;  // reserve the slot; connect outside the lock
+  }
+  try {
+    auto conn = std::make_unique<pqxx::connection>(options_.url);
+    if (on_connect_) on_connect_(*conn);
+    return Lease(this, std::move(conn));
+  } catch (const std::exception& e) {
+    absl::MutexLock lock(&mu_);
+    --open_;
+    return PgExceptionToStatus(e);
+  }
+}
+
+void PgPool::Release(std::unique_ptr<pqxx::connection> conn, bool broken) {
+  if (broken || !conn->is_open()) {
+    try {
+      conn.reset();
+    } catch (...) {
+      // Closing a dead connection must not take the caller down.
+    }
+    absl::MutexLock lock(&mu_);
+    --open_;
+    return;
+  }
+  absl::MutexLock lock(&mu_);
+  idle_.push_back(std::move(conn));
+}
+
+absl::Status PgPool::Ping() {
+  absl::StatusOr<int> one = Transact<int>([](pqxx::work& tx) { return tx.exec1("SELECT 1")[0].as<int>(); });
+  return one.status();
+}
+
+}  // namespace syncd

@@ -1,0 +1,162 @@
+#include "sync_service/api/convert.h"
+
+#include <google/protobuf/util/json_util.h>
+#include <google/protobuf/util/time_util.h>
+
+namespace syncd::api {
+namespace {
+
+using google::protobuf::util::TimeUtil;
+
+google::protobuf::Timestamp Ts(absl::Time t) {
+  return TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(t));
+}
+
+v1::SyncRun::Status RunStatusToProto(domain::RunStatus s) {
+  switch (s) {
+    case domain::RunStatus::kPending:
+      return v1::SyncRun::PENDING;
+    case domain::RunStatus::kRunning:
+      return v1::SyncRun::RUNNING;
+    case domain::RunStatus::kSuccess:
+      return v1::SyncRun::SUCCESS;
+    case domain::RunStatus::kFailed:
+      return v1::SyncRun::FAILED;
+    case domain::RunStatus::kCancelled:
+      return v1::SyncRun::CANCELLED;
+  }
+  return v1::SyncRun::STATUS_UNSPECIFIED;
+}
+
+v1::Integration::Status IntegrationStatusToProto(domain::IntegrationStatus s) {
+  switch (s) {
+    case domain::IntegrationStatus::kActive:
+      return v1::Integration::ACTIVE;
+    case domain::IntegrationStatus::kSyncing:
+      return v1::Integration::SYNCING;
+    case domain::IntegrationStatus::kRetrying:
+      return v1::Integration::RETRYING;
+    case domain::IntegrationStatus::kPaused:
+      return v1::Integration::PAUSED;
+    case domain::IntegrationStatus::kManualOnly:
+      return v1::Integration::MANUAL_ONLY;
+  }
+  return v1::Integration::STATUS_UNSPECIFIED;
+}
+
+v1::SyncRun::Trigger TriggerToProto(domain::RunTrigger t) {
+  switch (t) {
+    case domain::RunTrigger::kScheduled:
+      return v1::SyncRun::SCHEDULED;
+    case domain::RunTrigger::kManual:
+      return v1::SyncRun::MANUAL;
+    case domain::RunTrigger::kRetry:
+      return v1::SyncRun::RETRY;
+  }
+  return v1::SyncRun::TRIGGER_UNSPECIFIED;
+}
+
+// Struct <-> JSON through protobuf's own JSON mapping, so numbers, nulls and nesting agree with the gateway.
+google::protobuf::Struct StructFromJson(const nlohmann::json& json) {
+  google::protobuf::Struct out;
+  // The stored config is always a JSON object, which always parses.
+  (void)google::protobuf::util::JsonStringToMessage(json.dump(), &out);
+  return out;
+}
+
+nlohmann::json JsonFromStruct(const google::protobuf::Struct& s) {
+  std::string text;
+  (void)google::protobuf::util::MessageToJsonString(s, &text);
+  return nlohmann::json::parse(text);
+}
+
+}  // namespace
+
+void ToProto(const domain::Integration& in, v1::Integration& out) {
+  out.set_id(in.id);
+  out.set_name(in.name);
+  out.set_type(in.type == domain::IntegrationType::kHttpJson ? v1::Integration::HTTP_JSON
+                                                             : v1::Integration::DEMO);
+  *out.mutable_config() = StructFromJson(in.config);
+  out.set_status(IntegrationStatusToProto(domain::StatusOf(in)));
+  if (in.sync_interval_seconds.has_value()) {
+    out.mutable_sync_interval()->set_number_value(*in.sync_interval_seconds);
+  } else {
+    out.mutable_sync_interval()->set_null_value(google::protobuf::NULL_VALUE);
+  }
+  out.set_sync_enabled(in.sync_enabled);
+  if (in.next_sync_at) *out.mutable_next_sync_at() = Ts(*in.next_sync_at);
+  if (in.last_sync_at) *out.mutable_last_sync() = Ts(*in.last_sync_at);
+  if (in.last_sync_status) out.set_last_sync_status(RunStatusToProto(*in.last_sync_status));
+  if (in.last_sync_error) out.set_last_sync_error(*in.last_sync_error);
+  out.set_retry_count(in.retry_count);
+  if (in.paused_reason) out.set_paused_reason(*in.paused_reason);
+  *out.mutable_created_at() = Ts(in.created_at);
+  *out.mutable_updated_at() = Ts(in.updated_at);
+}
+
+void ToProto(const domain::SyncRun& in, v1::SyncRun& out) {
+  out.set_id(in.id);
+  out.set_integration_id(in.integration_id);
+  out.set_status(RunStatusToProto(in.status));
+  out.set_trigger(TriggerToProto(in.trigger));
+  out.set_attempt(in.attempt);
+  *out.mutable_scheduled_for() = Ts(in.scheduled_for);
+  *out.mutable_created_at() = Ts(in.created_at);
+  if (in.started_at) *out.mutable_started_at() = Ts(*in.started_at);
+  if (in.completed_at) *out.mutable_completed_at() = Ts(*in.completed_at);
+  if (in.duration_ms) out.set_duration(*in.duration_ms);
+  out.set_records_count(in.records_count);
+  out.set_records_inserted(in.records_inserted);
+  out.set_records_updated(in.records_updated);
+  out.set_records_unchanged(in.records_unchanged);
+  if (in.error_code) out.set_error_code(*in.error_code);
+  if (in.error_message) out.set_error_message(*in.error_message);
+  if (in.suggestion) out.set_suggestion(*in.suggestion);
+  if (in.worker_id) out.set_worker_id(*in.worker_id);
+}
+
+domain::IntervalInput IntervalFromProto(bool has_value, const google::protobuf::Value& value) {
+  if (!has_value) return domain::IntervalInput::Absent();
+  switch (value.kind_case()) {
+    case google::protobuf::Value::kNullValue:
+      return domain::IntervalInput::Null();
+    case google::protobuf::Value::kNumberValue:
+      return domain::IntervalInput::Number(value.number_value());
+    case google::protobuf::Value::KIND_NOT_SET:
+      // A Value message with nothing in it: treat like left out.
+      return domain::IntervalInput::Absent();
+    default:
+      return domain::IntervalInput::NotANumber();
+  }
+}
+
+domain::IntegrationChanges ChangesFromProto(const v1::Integration& in) {
+  domain::IntegrationChanges c;
+  if (in.has_name()) c.name = in.name();
+  switch (in.type()) {
+    case v1::Integration::HTTP_JSON:
+      c.type = domain::IntegrationType::kHttpJson;
+      break;
+    case v1::Integration::DEMO:
+      c.type = domain::IntegrationType::kDemo;
+      break;
+    case v1::Integration::TYPE_UNSPECIFIED:
+      break;
+    default:
+      c.type_unknown = true;
+  }
+  if (in.has_config()) c.config = JsonFromStruct(in.config());
+  c.sync_interval = IntervalFromProto(in.has_sync_interval(), in.sync_interval());
+  if (in.has_sync_enabled()) c.sync_enabled = in.sync_enabled();
+  return c;
+}
+
+domain::IntegrationChanges ChangesFromProto(const v1::UpdateSyncSettingsRequest& in) {
+  domain::IntegrationChanges c;
+  c.sync_interval = IntervalFromProto(in.has_sync_interval(), in.sync_interval());
+  if (in.has_sync_enabled()) c.sync_enabled = in.sync_enabled();
+  return c;
+}
+
+}  // namespace syncd::api

@@ -1,0 +1,76 @@
+#include "sync_service/api/convert.h"
+
+#include <google/protobuf/util/json_util.h>
+#include <gtest/gtest.h>
+
+namespace syncd::api {
+namespace {
+
+v1::Integration FromJson(const std::string& json) {
+  v1::Integration out;
+  EXPECT_TRUE(google::protobuf::util::JsonStringToMessage(json, &out).ok()) << json;
+  return out;
+}
+
+TEST(ConvertTest, JsonSyncIntervalLeftOutNullOrNumber) {
+  EXPECT_EQ(ChangesFromProto(FromJson(R"({"name":"a"})")).sync_interval.kind,
+            domain::IntervalInput::Kind::kAbsent);
+  EXPECT_EQ(ChangesFromProto(FromJson(R"({"syncInterval":null})")).sync_interval.kind,
+            domain::IntervalInput::Kind::kNull);
+  domain::IntervalInput n = ChangesFromProto(FromJson(R"({"syncInterval":1800})")).sync_interval;
+  EXPECT_EQ(n.kind, domain::IntervalInput::Kind::kNumber);
+  EXPECT_EQ(n.seconds, 1800);
+  EXPECT_EQ(ChangesFromProto(FromJson(R"({"syncInterval":"1800"})")).sync_interval.kind,
+            domain::IntervalInput::Kind::kNotANumber);
+}
+
+TEST(ConvertTest, TypeAndPresence) {
+  domain::IntegrationChanges c = ChangesFromProto(FromJson(R"({"type":"HTTP_JSON","syncEnabled":false})"));
+  EXPECT_EQ(c.type, domain::IntegrationType::kHttpJson);
+  EXPECT_EQ(c.sync_enabled, false);
+  EXPECT_FALSE(c.name.has_value());
+  EXPECT_FALSE(c.config.has_value());
+  v1::Integration unknown;
+  unknown.set_type(static_cast<v1::Integration::Type>(99));
+  EXPECT_TRUE(ChangesFromProto(unknown).type_unknown);
+}
+
+TEST(ConvertTest, IntegrationPrintsTheContractsJson) {
+  domain::Integration i;
+  i.id = "123e4567-e89b-12d3-a456-426614174000";
+  i.name = "Billing";
+  i.type = domain::IntegrationType::kHttpJson;
+  i.config = {{"url", "https://api.example.com"}, {"maxPages", 3}};
+  i.sync_interval_seconds = std::nullopt;
+  i.last_sync_status = domain::RunStatus::kSuccess;
+  i.created_at = i.updated_at = absl::FromUnixSeconds(1'800'000'000);
+  v1::Integration proto;
+  ToProto(i, proto);
+  std::string json;
+  google::protobuf::util::JsonPrintOptions options;
+  ASSERT_TRUE(google::protobuf::util::MessageToJsonString(proto, &json, options).ok());
+  EXPECT_NE(json.find(R"("syncInterval":null)"), std::string::npos) << json;
+  EXPECT_NE(json.find(R"("lastSyncStatus":"SUCCESS")"), std::string::npos) << json;
+  EXPECT_NE(json.find(R"("type":"HTTP_JSON")"), std::string::npos) << json;
+  EXPECT_NE(json.find(R"("status":"MANUAL_ONLY")"), std::string::npos) << json;
+  EXPECT_NE(json.find(R"("maxPages":3)"), std::string::npos) << json;
+  EXPECT_EQ(json.find("nextSyncAt"), std::string::npos) << json;
+}
+
+TEST(ConvertTest, RunPrintsDurationAsMilliseconds) {
+  domain::SyncRun r;
+  r.status = domain::RunStatus::kFailed;
+  r.trigger = domain::RunTrigger::kRetry;
+  r.duration_ms = 2000;
+  r.scheduled_for = r.created_at = absl::FromUnixSeconds(1'800'000'000);
+  v1::SyncRun proto;
+  ToProto(r, proto);
+  std::string json;
+  ASSERT_TRUE(google::protobuf::util::MessageToJsonString(proto, &json).ok());
+  EXPECT_NE(json.find(R"("duration":2000)"), std::string::npos) << json;
+  EXPECT_NE(json.find(R"("status":"FAILED")"), std::string::npos) << json;
+  EXPECT_NE(json.find(R"("trigger":"RETRY")"), std::string::npos) << json;
+}
+
+}  // namespace
+}  // namespace syncd::api

@@ -1,0 +1,141 @@
+#include "sync_service/api/sync_service_impl.h"
+
+#include <google/protobuf/util/time_util.h>
+
+#include "common/grpc_status.h"
+#include "sync_service/api/convert.h"
+
+namespace syncd::api {
+namespace {
+
+constexpr int32_t kDefaultRecentRuns = 20;
+constexpr int32_t kMaxRecentRuns = 100;
+
+// Ids are UUIDs; anything else cannot name an integration and is the caller's mistake.
+absl::Status CheckId(const std::string& id) {
+  if (id.empty()) return InvalidArgumentError({{"id", "is required"}});
+  if (!domain::IsUuid(id)) return InvalidArgumentError({{"id", "must be a UUID"}});
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+grpc::Status SyncServiceImpl::ListIntegrations(grpc::ServerContext*, const v1::ListIntegrationsRequest*,
+                                               v1::ListIntegrationsResponse* resp) {
+  absl::StatusOr<std::vector<domain::Integration>> list = store_.ListIntegrations();
+  if (!list.ok()) return ToGrpcStatus(list.status());
+  for (const auto& i : *list) ToProto(i, *resp->add_integrations());
+  return grpc::Status::OK;
+}
+
+grpc::Status SyncServiceImpl::CreateIntegration(grpc::ServerContext*, const v1::CreateIntegrationRequest* req,
+                                                v1::Integration* resp) {
+  if (!req->has_integration()) {
+    return ToGrpcStatus(InvalidArgumentError({{"integration", "is required"}}));
+  }
+  absl::StatusOr<domain::Integration> created =
+      store_.CreateIntegration(ChangesFromProto(req->integration()));
+  if (!created.ok()) return ToGrpcStatus(created.status());
+  ToProto(*created, *resp);
+  return grpc::Status::OK;
+}
+
+grpc::Status SyncServiceImpl::GetIntegration(grpc::ServerContext*, const v1::GetIntegrationRequest* req,
+                                             v1::Integration* resp) {
+  if (absl::Status s = CheckId(req->id()); !s.ok()) return ToGrpcStatus(s);
+  absl::StatusOr<domain::Integration> integration = store_.GetIntegration(req->id());
+  if (!integration.ok()) return ToGrpcStatus(integration.status());
+  ToProto(*integration, *resp);
+  return grpc::Status::OK;
+}
+
+grpc::Status SyncServiceImpl::UpdateIntegration(grpc::ServerContext*, const v1::UpdateIntegrationRequest* req,
+                                                v1::Integration* resp) {
+  if (absl::Status s = CheckId(req->id()); !s.ok()) return ToGrpcStatus(s);
+  if (!req->has_integration()) {
+    return ToGrpcStatus(InvalidArgumentError({{"integration", "is required"}}));
+  }
+  absl::StatusOr<domain::Integration> updated =
+      store_.UpdateIntegration(req->id(), ChangesFromProto(req->integration()));
+  if (!updated.ok()) return ToGrpcStatus(updated.status());
+  ToProto(*updated, *resp);
+  return grpc::Status::OK;
+}
+
+grpc::Status SyncServiceImpl::DeleteIntegration(grpc::ServerContext*, const v1::DeleteIntegrationRequest* req,
+                                                v1::DeleteIntegrationResponse*) {
+  if (absl::Status s = CheckId(req->id()); !s.ok()) return ToGrpcStatus(s);
+  return ToGrpcStatus(store_.DeleteIntegration(req->id()));
+}
+
+grpc::Status SyncServiceImpl::UpdateSyncSettings(grpc::ServerContext*,
+                                                 const v1::UpdateSyncSettingsRequest* req,
+                                                 v1::Integration* resp) {
+  if (absl::Status s = CheckId(req->id()); !s.ok()) return ToGrpcStatus(s);
+  absl::StatusOr<domain::Integration> updated = store_.UpdateIntegration(req->id(), ChangesFromProto(*req));
+  if (!updated.ok()) return ToGrpcStatus(updated.status());
+  ToProto(*updated, *resp);
+  return grpc::Status::OK;
+}
+
+grpc::Status SyncServiceImpl::TriggerSync(grpc::ServerContext*, const v1::TriggerSyncRequest* req,
+                                          v1::TriggerSyncResponse* resp) {
+  if (absl::Status s = CheckId(req->id()); !s.ok()) return ToGrpcStatus(s);
+  absl::StatusOr<store::TriggerResult> result = store_.TriggerSync(req->id());
+  if (!result.ok()) return ToGrpcStatus(result.status());
+  ToProto(result->run, *resp->mutable_run());
+  resp->set_already_running(result->already_running);
+  return grpc::Status::OK;
+}
+
+grpc::Status SyncServiceImpl::GetSyncHistory(grpc::ServerContext*, const v1::GetSyncHistoryRequest* req,
+                                             v1::GetSyncHistoryResponse* resp) {
+  FieldViolations violations;
+  if (absl::Status s = CheckId(req->id()); !s.ok()) violations = ViolationsOf(s);
+  domain::PageRequest page;
+  for (auto& v : domain::ValidatePage(req->page(), req->page_size(), page)) violations.push_back(v);
+  if (!violations.empty()) return ToGrpcStatus(InvalidArgumentError(violations));
+  absl::StatusOr<store::RunPage> result = store_.SyncHistory(req->id(), page);
+  if (!result.ok()) return ToGrpcStatus(result.status());
+  for (const auto& run : result->runs) ToProto(run, *resp->add_logs());
+  resp->set_total(result->total);
+  resp->set_page(page.page);
+  resp->set_page_size(page.page_size);
+  return grpc::Status::OK;
+}
+
+grpc::Status SyncServiceImpl::GetSyncStatus(grpc::ServerContext*, const v1::GetSyncStatusRequest* req,
+                                            v1::GetSyncStatusResponse* resp) {
+  if (req->limit() < 0 || req->limit() > kMaxRecentRuns) {
+    return ToGrpcStatus(InvalidArgumentError({{"limit", "must be between 1 and 100"}}));
+  }
+  const int32_t limit = req->limit() == 0 ? kDefaultRecentRuns : req->limit();
+  absl::StatusOr<std::vector<domain::SyncRun>> runs = store_.RecentRuns(limit);
+  if (!runs.ok()) return ToGrpcStatus(runs.status());
+  absl::StatusOr<domain::SyncSummary> summary = store_.Summary();
+  if (!summary.ok()) return ToGrpcStatus(summary.status());
+  for (const auto& run : *runs) ToProto(run, *resp->add_recent_runs());
+  v1::SyncSummary* s = resp->mutable_summary();
+  s->set_total(summary->total);
+  s->set_successful(summary->successful);
+  s->set_failed(summary->failed);
+  s->set_in_progress(summary->in_progress);
+  if (summary->last_sync_at) {
+    *s->mutable_last_sync_at() =
+        google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(*summary->last_sync_at));
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status SyncServiceImpl::GetWorkerStatus(grpc::ServerContext*, const v1::GetWorkerStatusRequest*,
+                                              v1::GetWorkerStatusResponse* resp) {
+  absl::StatusOr<std::optional<absl::Time>> next = store_.NextScheduledSync();
+  if (!next.ok()) return ToGrpcStatus(next.status());
+  if (next->has_value()) {
+    *resp->mutable_next_scheduled_sync_at() =
+        google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(**next));
+  }
+  return grpc::Status::OK;
+}
+
+}  // namespace syncd::api

@@ -1,0 +1,39 @@
+// SyncService handlers: request validation that needs no database, proto <-> domain conversion, and one
+// store call each. Synchronous gRPC handlers: they run on gRPC's thread pool and may block on the database.
+#pragma once
+
+#include "sync_service/store/sync_store.h"
+#include "syncd/v1/sync_service.grpc.pb.h"
+
+namespace syncd::api {
+
+class SyncServiceImpl final : public v1::SyncService::Service {
+ public:
+  explicit SyncServiceImpl(store::SyncStore& store) : store_(store) {}
+
+  grpc::Status ListIntegrations(grpc::ServerContext* ctx, const v1::ListIntegrationsRequest* req,
+                                v1::ListIntegrationsResponse* resp) override;
+  grpc::Status CreateIntegration(grpc::ServerContext* ctx, const v1::CreateIntegrationRequest* req,
+                                 v1::Integration* resp) override;
+  grpc::Status GetIntegration(grpc::ServerContext* ctx, const v1::GetIntegrationRequest* req,
+                              v1::Integration* resp) override;
+  grpc::Status UpdateIntegration(grpc::ServerContext* ctx, const v1::UpdateIntegrationRequest* req,
+                                 v1::Integration* resp) override;
+  grpc::Status DeleteIntegration(grpc::ServerContext* ctx, const v1::DeleteIntegrationRequest* req,
+                                 v1::DeleteIntegrationResponse* resp) override;
+  grpc::Status UpdateSyncSettings(grpc::ServerContext* ctx, const v1::UpdateSyncSettingsRequest* req,
+                                  v1::Integration* resp) override;
+  grpc::Status TriggerSync(grpc::ServerContext* ctx, const v1::TriggerSyncRequest* req,
+                           v1::TriggerSyncResponse* resp) override;
+  grpc::Status GetSyncHistory(grpc::ServerContext* ctx, const v1::GetSyncHistoryRequest* req,
+                              v1::GetSyncHistoryResponse* resp) override;
+  grpc::Status GetSyncStatus(grpc::ServerContext* ctx, const v1::GetSyncStatusRequest* req,
+                             v1::GetSyncStatusResponse* resp) override;
+  grpc::Status GetWorkerStatus(grpc::ServerContext* ctx, const v1::GetWorkerStatusRequest* req,
+                               v1::GetWorkerStatusResponse* resp) override;
+
+ private:
+  store::SyncStore& store_;
+};
+
+}  // namespace syncd::api

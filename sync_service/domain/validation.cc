@@ -1,0 +1,204 @@
+#include "sync_service/domain/validation.h"
+
+#include <cmath>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "sync_service/schedule/sync_time.h"
+
+namespace syncd::domain {
+namespace {
+
+// Characters, not bytes: a name in Japanese gets the same 200 as one in English.
+size_t Utf8Length(const std::string& s) {
+  size_t n = 0;
+  for (unsigned char c : s) {
+    if ((c & 0xC0) != 0x80) ++n;
+  }
+  return n;
+}
+
+void ValidateName(const std::optional<std::string>& name, bool required, FieldViolations& out) {
+  if (!name.has_value()) {
+    if (required) out.push_back({"name", "is required"});
+    return;
+  }
+  const std::string trimmed = NormalizeName(*name);
+  if (trimmed.empty()) {
+    out.push_back({"name", "must not be empty"});
+  } else if (Utf8Length(trimmed) > kMaxNameLength) {
+    out.push_back({"name", absl::StrCat("must be at most ", kMaxNameLength, " characters")});
+  }
+}
+
+void ValidateHttpJsonConfig(const nlohmann::json& config, FieldViolations& out) {
+  auto url = config.find("url");
+  if (url == config.end() || url->is_null()) {
+    out.push_back({"config.url", "is required for HTTP_JSON integrations"});
+    return;
+  }
+  if (!url->is_string()) {
+    out.push_back({"config.url", "must be a string"});
+    return;
+  }
+  const std::string& u = url->get_ref<const std::string&>();
+  const bool http = absl::StartsWithIgnoreCase(u, "http://") || absl::StartsWithIgnoreCase(u, "https://");
+  const size_t scheme_end = u.find("://");
+  if (!http || scheme_end == std::string::npos || u.size() <= scheme_end + 3 || u[scheme_end + 3] == '/') {
+    out.push_back({"config.url", "must be an absolute http:// or https:// URL with a host"});
+  }
+}
+
+void ValidateDemoConfig(const nlohmann::json& config, FieldViolations& out) {
+  auto check_number = [&](const char* key, double min, double max) {
+    auto it = config.find(key);
+    if (it == config.end() || it->is_null()) return;
+    if (!it->is_number() || it->get<double>() < min || it->get<double>() > max) {
+      out.push_back(
+          {absl::StrCat("config.", key), absl::StrCat("must be a number between ", min, " and ", max)});
+    }
+  };
+  check_number("records", 0, 1'000'000);
+  check_number("failureRate", 0, 1);
+  check_number("delayMs", 0, 600'000);
+}
+
+}  // namespace
+
+std::string NormalizeName(const std::string& name) { return std::string(absl::StripAsciiWhitespace(name)); }
+
+bool IsUuid(const std::string& id) {
+  if (id.size() != 36) return false;
+  for (size_t i = 0; i < id.size(); ++i) {
+    const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+    if (dash ? id[i] != '-' : !absl::ascii_isxdigit(static_cast<unsigned char>(id[i]))) return false;
+  }
+  return true;
+}
+
+void ValidateInterval(const IntervalInput& interval, const std::string& field, FieldViolations& out) {
+  switch (interval.kind) {
+    case IntervalInput::Kind::kAbsent:
+    case IntervalInput::Kind::kNull:
+      return;
+    case IntervalInput::Kind::kNotANumber:
+      out.push_back({field, "must be a number of seconds, or null for manual only"});
+      return;
+    case IntervalInput::Kind::kNumber:
+      break;
+  }
+  const double s = interval.seconds;
+  if (!std::isfinite(s) || std::floor(s) != s) {
+    out.push_back({field, "must be a whole number of seconds"});
+  } else if (s < kMinSyncIntervalSeconds || s > kMaxSyncIntervalSeconds) {
+    out.push_back(
+        {field, absl::StrCat("must be between ", kMinSyncIntervalSeconds, " and ", kMaxSyncIntervalSeconds,
+                             " seconds (1 minute to 7 days), or null for manual only")});
+  }
+}
+
+void ValidateConfig(IntegrationType type, const nlohmann::json& config, FieldViolations& out) {
+  if (!config.is_object()) {
+    out.push_back({"config", "must be a JSON object"});
+    return;
+  }
+  switch (type) {
+    case IntegrationType::kHttpJson:
+      ValidateHttpJsonConfig(config, out);
+      break;
+    case IntegrationType::kDemo:
+      ValidateDemoConfig(config, out);
+      break;
+  }
+}
+
+namespace {
+
+// The interval a valid IntervalInput asks for; `unchanged` when it was left out.
+std::optional<int32_t> IntervalOf(const IntervalInput& input, std::optional<int32_t> unchanged) {
+  switch (input.kind) {
+    case IntervalInput::Kind::kNumber:
+      return static_cast<int32_t>(input.seconds);
+    case IntervalInput::Kind::kNull:
+      return std::nullopt;
+    default:
+      return unchanged;
+  }
+}
+
+}  // namespace
+
+FieldViolations NewIntegration(const IntegrationChanges& changes, absl::Time now, Integration& out) {
+  FieldViolations violations;
+  ValidateName(changes.name, /*required=*/true, violations);
+  if (changes.type_unknown) {
+    violations.push_back({"type", "must be HTTP_JSON or DEMO"});
+  } else if (!changes.type.has_value()) {
+    violations.push_back({"type", "is required: HTTP_JSON or DEMO"});
+  } else {
+    ValidateConfig(*changes.type, changes.config.value_or(nlohmann::json::object()), violations);
+  }
+  ValidateInterval(changes.sync_interval, "syncInterval", violations);
+  if (!violations.empty()) return violations;
+
+  Integration created;
+  created.name = NormalizeName(*changes.name);
+  created.type = *changes.type;
+  created.config = changes.config.value_or(nlohmann::json::object());
+  created.sync_interval_seconds = IntervalOf(changes.sync_interval, kDefaultSyncIntervalSeconds);
+  created.sync_enabled = changes.sync_enabled.value_or(true);
+  created.next_sync_at =
+      schedule::NextSyncTime(created.sync_interval_seconds, created.sync_enabled, std::nullopt, now);
+  created.created_at = now;
+  created.updated_at = now;
+  out = std::move(created);
+  return violations;
+}
+
+FieldViolations ApplyChanges(const Integration& current, const IntegrationChanges& changes, absl::Time now,
+                             Integration& out) {
+  FieldViolations violations;
+  ValidateName(changes.name, /*required=*/false, violations);
+  if (changes.type_unknown) violations.push_back({"type", "must be HTTP_JSON or DEMO"});
+  ValidateInterval(changes.sync_interval, "syncInterval", violations);
+
+  Integration next = current;
+  if (changes.name.has_value()) next.name = NormalizeName(*changes.name);
+  if (changes.type.has_value()) next.type = *changes.type;
+  if (changes.config.has_value()) next.config = *changes.config;
+  if (!changes.type_unknown && (changes.type.has_value() || changes.config.has_value())) {
+    ValidateConfig(next.type, next.config, violations);
+  }
+  if (!violations.empty()) return violations;
+
+  next.sync_interval_seconds = IntervalOf(changes.sync_interval, current.sync_interval_seconds);
+  if (changes.sync_enabled.has_value()) next.sync_enabled = *changes.sync_enabled;
+  const bool schedule_changed = next.sync_interval_seconds != current.sync_interval_seconds ||
+                                next.sync_enabled != current.sync_enabled;
+  if (schedule_changed) {
+    next.next_sync_at =
+        schedule::NextSyncTime(next.sync_interval_seconds, next.sync_enabled, current.last_sync_at, now);
+  }
+  // Resuming is the admin's answer to an automatic pause: the reason and the failure streak go with it.
+  if (next.sync_enabled && !current.sync_enabled) {
+    next.paused_reason.reset();
+    next.retry_count = 0;
+  }
+  next.updated_at = now;
+  out = std::move(next);
+  return violations;
+}
+
+FieldViolations ValidatePage(int32_t page, int32_t page_size, PageRequest& out) {
+  FieldViolations violations;
+  if (page < 0) violations.push_back({"page", "must be at least 1"});
+  if (page_size < 0 || page_size > kMaxPageSize) {
+    violations.push_back({"pageSize", absl::StrCat("must be between 1 and ", kMaxPageSize)});
+  }
+  out.page = page == 0 ? 1 : page;
+  out.page_size = page_size == 0 ? kDefaultPageSize : page_size;
+  return violations;
+}
+
+}  // namespace syncd::domain

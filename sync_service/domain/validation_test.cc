@@ -1,0 +1,201 @@
+#include "sync_service/domain/validation.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+namespace syncd::domain {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::Field;
+using ::testing::IsEmpty;
+
+const absl::Time kNow = absl::FromUnixSeconds(1'800'000'000);
+
+IntegrationChanges Demo(std::string name) {
+  IntegrationChanges c;
+  c.name = std::move(name);
+  c.type = IntegrationType::kDemo;
+  return c;
+}
+
+std::vector<std::string> Fields(const FieldViolations& v) {
+  std::vector<std::string> out;
+  for (const auto& x : v) out.push_back(x.field);
+  return out;
+}
+
+TEST(NewIntegrationTest, DefaultsToHourlyEnabledAndDueNow) {
+  Integration out;
+  ASSERT_THAT(NewIntegration(Demo("  Billing  "), kNow, out), IsEmpty());
+  EXPECT_EQ(out.name, "Billing");
+  EXPECT_EQ(out.sync_interval_seconds, 3600);
+  EXPECT_TRUE(out.sync_enabled);
+  EXPECT_EQ(out.next_sync_at, kNow);
+  EXPECT_TRUE(out.config.is_object());
+}
+
+TEST(NewIntegrationTest, NullIntervalMeansManualOnlyWithoutNextSync) {
+  IntegrationChanges c = Demo("x");
+  c.sync_interval = IntervalInput::Null();
+  Integration out;
+  ASSERT_THAT(NewIntegration(c, kNow, out), IsEmpty());
+  EXPECT_EQ(out.sync_interval_seconds, std::nullopt);
+  EXPECT_EQ(out.next_sync_at, std::nullopt);
+}
+
+TEST(NewIntegrationTest, DisabledHasNoNextSync) {
+  IntegrationChanges c = Demo("x");
+  c.sync_enabled = false;
+  Integration out;
+  ASSERT_THAT(NewIntegration(c, kNow, out), IsEmpty());
+  EXPECT_EQ(out.next_sync_at, std::nullopt);
+}
+
+TEST(NewIntegrationTest, RequiresNameAndType) {
+  Integration out;
+  EXPECT_THAT(Fields(NewIntegration(IntegrationChanges{}, kNow, out)), ElementsAre("name", "type"));
+  IntegrationChanges unknown = Demo("x");
+  unknown.type.reset();
+  unknown.type_unknown = true;
+  EXPECT_THAT(Fields(NewIntegration(unknown, kNow, out)), ElementsAre("type"));
+}
+
+TEST(NewIntegrationTest, NameRules) {
+  Integration out;
+  EXPECT_THAT(Fields(NewIntegration(Demo("   "), kNow, out)), ElementsAre("name"));
+  EXPECT_THAT(NewIntegration(Demo(std::string(200, 'a')), kNow, out), IsEmpty());
+  EXPECT_THAT(Fields(NewIntegration(Demo(std::string(201, 'a')), kNow, out)), ElementsAre("name"));
+  // 200 characters of three bytes each is still 200 characters.
+  std::string kana;
+  for (int i = 0; i < 200; ++i) kana += "\xE3\x81\x82";
+  EXPECT_THAT(NewIntegration(Demo(kana), kNow, out), IsEmpty());
+}
+
+TEST(IntervalTest, Bounds) {
+  auto check = [](IntervalInput in) {
+    FieldViolations v;
+    ValidateInterval(in, "syncInterval", v);
+    return v;
+  };
+  EXPECT_THAT(check(IntervalInput::Number(60)), IsEmpty());
+  EXPECT_THAT(check(IntervalInput::Number(604800)), IsEmpty());
+  for (int preset : kSyncIntervalPresets) EXPECT_THAT(check(IntervalInput::Number(preset)), IsEmpty());
+  EXPECT_THAT(Fields(check(IntervalInput::Number(59))), ElementsAre("syncInterval"));
+  EXPECT_THAT(Fields(check(IntervalInput::Number(604801))), ElementsAre("syncInterval"));
+  EXPECT_THAT(Fields(check(IntervalInput::Number(90.5))), ElementsAre("syncInterval"));
+  EXPECT_THAT(Fields(check(IntervalInput::Number(-3600))), ElementsAre("syncInterval"));
+  EXPECT_THAT(Fields(check(IntervalInput::NotANumber())), ElementsAre("syncInterval"));
+  EXPECT_THAT(check(IntervalInput::Null()), IsEmpty());
+}
+
+TEST(ConfigTest, HttpJsonNeedsAnHttpUrl) {
+  auto check = [](nlohmann::json config) {
+    FieldViolations v;
+    ValidateConfig(IntegrationType::kHttpJson, config, v);
+    return Fields(v);
+  };
+  EXPECT_THAT(check({{"url", "https://api.example.com/items"}}), IsEmpty());
+  EXPECT_THAT(check(nlohmann::json::object()), ElementsAre("config.url"));
+  EXPECT_THAT(check({{"url", "ftp://example.com"}}), ElementsAre("config.url"));
+  EXPECT_THAT(check({{"url", "https://"}}), ElementsAre("config.url"));
+  EXPECT_THAT(check({{"url", 42}}), ElementsAre("config.url"));
+}
+
+TEST(ConfigTest, DemoKnobsInRange) {
+  FieldViolations v;
+  ValidateConfig(IntegrationType::kDemo, {{"records", 10}, {"failureRate", 1.5}}, v);
+  EXPECT_THAT(Fields(v), ElementsAre("config.failureRate"));
+}
+
+Integration Existing() {
+  Integration i;
+  i.id = "00000000-0000-0000-0000-000000000001";
+  i.name = "Existing";
+  i.type = IntegrationType::kDemo;
+  i.sync_interval_seconds = 3600;
+  i.last_sync_at = kNow - absl::Minutes(10);
+  i.next_sync_at = kNow + absl::Minutes(50);
+  return i;
+}
+
+TEST(ApplyChangesTest, LeftOutFieldsStay) {
+  Integration out;
+  ASSERT_THAT(ApplyChanges(Existing(), IntegrationChanges{}, kNow, out), IsEmpty());
+  EXPECT_EQ(out.name, "Existing");
+  EXPECT_EQ(out.sync_interval_seconds, 3600);
+  EXPECT_EQ(out.next_sync_at, kNow + absl::Minutes(50));
+  EXPECT_EQ(out.updated_at, kNow);
+}
+
+TEST(ApplyChangesTest, NewIntervalCountsFromLastSync) {
+  IntegrationChanges c;
+  c.sync_interval = IntervalInput::Number(900);
+  Integration out;
+  ASSERT_THAT(ApplyChanges(Existing(), c, kNow, out), IsEmpty());
+  EXPECT_EQ(out.next_sync_at, kNow + absl::Minutes(5));
+}
+
+TEST(ApplyChangesTest, PauseClearsNextSyncAndResumeRestoresIt) {
+  IntegrationChanges pause;
+  pause.sync_enabled = false;
+  Integration paused;
+  ASSERT_THAT(ApplyChanges(Existing(), pause, kNow, paused), IsEmpty());
+  EXPECT_EQ(paused.next_sync_at, std::nullopt);
+
+  paused.paused_reason = "failed 4 times";
+  paused.retry_count = 3;
+  IntegrationChanges resume;
+  resume.sync_enabled = true;
+  Integration resumed;
+  ASSERT_THAT(ApplyChanges(paused, resume, kNow, resumed), IsEmpty());
+  EXPECT_EQ(resumed.next_sync_at, kNow + absl::Minutes(50));
+  EXPECT_EQ(resumed.paused_reason, std::nullopt);
+  EXPECT_EQ(resumed.retry_count, 0);
+}
+
+TEST(ApplyChangesTest, ManualOnlyClearsNextSync) {
+  IntegrationChanges c;
+  c.sync_interval = IntervalInput::Null();
+  Integration out;
+  ASSERT_THAT(ApplyChanges(Existing(), c, kNow, out), IsEmpty());
+  EXPECT_EQ(out.sync_interval_seconds, std::nullopt);
+  EXPECT_EQ(out.next_sync_at, std::nullopt);
+}
+
+TEST(ApplyChangesTest, ChangingTypeChecksTheKeptConfig) {
+  IntegrationChanges c;
+  c.type = IntegrationType::kHttpJson;  // the existing DEMO config has no url
+  Integration out;
+  EXPECT_THAT(Fields(ApplyChanges(Existing(), c, kNow, out)), ElementsAre("config.url"));
+}
+
+TEST(ApplyChangesTest, InvalidChangeLeavesOutputUntouched) {
+  IntegrationChanges c;
+  c.name = "";
+  c.sync_interval = IntervalInput::Number(10);
+  Integration out;
+  out.name = "sentinel";
+  EXPECT_THAT(Fields(ApplyChanges(Existing(), c, kNow, out)), ElementsAre("name", "syncInterval"));
+  EXPECT_EQ(out.name, "sentinel");
+}
+
+TEST(PageTest, DefaultsAndBounds) {
+  PageRequest p;
+  EXPECT_THAT(ValidatePage(0, 0, p), IsEmpty());
+  EXPECT_EQ(p.page, 1);
+  EXPECT_EQ(p.page_size, 20);
+  EXPECT_THAT(ValidatePage(3, 100, p), IsEmpty());
+  EXPECT_EQ(p.page, 3);
+  EXPECT_THAT(Fields(ValidatePage(-1, 101, p)), ElementsAre("page", "pageSize"));
+}
+
+TEST(IdTest, Uuid) {
+  EXPECT_TRUE(IsUuid("123e4567-e89b-12d3-a456-426614174000"));
+  EXPECT_FALSE(IsUuid("123e4567e89b12d3a456426614174000"));
+  EXPECT_FALSE(IsUuid("123e4567-e89b-12d3-a456-42661417400g"));
+  EXPECT_FALSE(IsUuid(""));
+}
+
+}  // namespace
+}  // namespace syncd::domain

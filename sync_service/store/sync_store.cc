@@ -1,0 +1,211 @@
+#include "sync_service/store/sync_store.h"
+
+#include "absl/strings/str_cat.h"
+#include "common/grpc_status.h"
+#include "sync_service/store/queries.h"
+
+namespace syncd::store {
+namespace {
+
+using domain::Integration;
+using domain::SyncRun;
+
+std::optional<absl::Time> TimeOf(const pqxx::field& f) {
+  if (f.is_null()) return std::nullopt;
+  return absl::FromUnixMicros(f.as<int64_t>());
+}
+
+std::optional<int64_t> MicrosOf(std::optional<absl::Time> t) {
+  if (!t.has_value()) return std::nullopt;
+  return absl::ToUnixMicros(*t);
+}
+
+template <typename T>
+std::optional<T> Opt(const pqxx::field& f) {
+  if (f.is_null()) return std::nullopt;
+  return f.as<T>();
+}
+
+Integration IntegrationFromRow(const pqxx::row& row) {
+  Integration i;
+  i.id = row["id"].as<std::string>();
+  i.name = row["name"].as<std::string>();
+  i.type =
+      domain::ParseIntegrationType(row["type"].as<std::string>()).value_or(domain::IntegrationType::kDemo);
+  i.config = nlohmann::json::parse(row["config"].as<std::string>());
+  i.sync_interval_seconds = Opt<int32_t>(row["sync_interval_seconds"]);
+  i.sync_enabled = row["sync_enabled"].as<bool>();
+  i.next_sync_at = TimeOf(row["next_sync_at"]);
+  i.last_sync_at = TimeOf(row["last_sync_at"]);
+  if (auto s = Opt<std::string>(row["last_sync_status"])) i.last_sync_status = domain::ParseRunStatus(*s);
+  i.last_sync_error = Opt<std::string>(row["last_sync_error"]);
+  i.retry_count = row["retry_count"].as<int32_t>();
+  i.paused_reason = Opt<std::string>(row["paused_reason"]);
+  i.created_at = *TimeOf(row["created_at"]);
+  i.updated_at = *TimeOf(row["updated_at"]);
+  i.has_active_run = row["has_active_run"].as<bool>();
+  return i;
+}
+
+SyncRun RunFromRow(const pqxx::row& row) {
+  SyncRun r;
+  r.id = row["id"].as<std::string>();
+  r.integration_id = row["integration_id"].as<std::string>();
+  r.status = domain::ParseRunStatus(row["status"].as<std::string>()).value_or(domain::RunStatus::kPending);
+  r.trigger = domain::ParseRunTrigger(row["trigger"].as<std::string>()).value_or(domain::RunTrigger::kManual);
+  r.attempt = row["attempt"].as<int32_t>();
+  r.scheduled_for = *TimeOf(row["scheduled_for"]);
+  r.created_at = *TimeOf(row["created_at"]);
+  r.started_at = TimeOf(row["started_at"]);
+  r.completed_at = TimeOf(row["completed_at"]);
+  r.duration_ms = Opt<int32_t>(row["duration_ms"]);
+  r.records_count = row["records_count"].as<int32_t>();
+  r.records_inserted = row["records_inserted"].as<int32_t>();
+  r.records_updated = row["records_updated"].as<int32_t>();
+  r.records_unchanged = row["records_unchanged"].as<int32_t>();
+  r.error_code = Opt<std::string>(row["error_code"]);
+  r.error_message = Opt<std::string>(row["error_message"]);
+  r.suggestion = Opt<std::string>(row["suggestion"]);
+  r.worker_id = Opt<std::string>(row["worker_id"]);
+  return r;
+}
+
+absl::Status NotFound(const std::string& id) {
+  return absl::NotFoundError(absl::StrCat("integration ", id, " not found"));
+}
+
+// A taken name is the user's to fix: say which name, as a field error.
+absl::Status NameTakenIfDuplicate(absl::Status status, const std::string& name) {
+  if (status.code() != absl::StatusCode::kAlreadyExists) return status;
+  return absl::AlreadyExistsError(absl::StrCat("name: an integration named \"", name, "\" already exists"));
+}
+
+void WriteIntegration(pqxx::work& tx, const Integration& i) {
+  tx.exec_prepared0(sql::kUpdateIntegration.name, i.id, i.name, std::string(domain::Name(i.type)),
+                    i.config.dump(), i.sync_interval_seconds, i.sync_enabled, MicrosOf(i.next_sync_at),
+                    i.retry_count, i.paused_reason, absl::ToUnixMicros(i.updated_at));
+}
+
+}  // namespace
+
+void SyncStore::PrepareStatements(pqxx::connection& conn) {
+  for (const Statement* s : AllStatements()) conn.prepare(s->name, s->sql);
+}
+
+absl::StatusOr<Integration> SyncStore::CreateIntegration(const domain::IntegrationChanges& changes) {
+  Integration fresh;
+  FieldViolations violations = domain::NewIntegration(changes, clock_.Now(), fresh);
+  if (!violations.empty()) return InvalidArgumentError(violations);
+  absl::StatusOr<Integration> created = pool_.Transact<Integration>([&](pqxx::work& tx) {
+    const std::string id =
+        tx.exec_prepared1(sql::kInsertIntegration.name, fresh.name, std::string(domain::Name(fresh.type)),
+                          fresh.config.dump(), fresh.sync_interval_seconds, fresh.sync_enabled,
+                          MicrosOf(fresh.next_sync_at), absl::ToUnixMicros(fresh.created_at))[0]
+            .as<std::string>();
+    return IntegrationFromRow(tx.exec_prepared1(sql::kGetIntegration.name, id));
+  });
+  if (!created.ok()) return NameTakenIfDuplicate(created.status(), fresh.name);
+  return created;
+}
+
+absl::StatusOr<Integration> SyncStore::GetIntegration(const std::string& id) {
+  return pool_.Transact<Integration>([&](pqxx::work& tx) -> absl::StatusOr<Integration> {
+    pqxx::result r = tx.exec_prepared(sql::kGetIntegration.name, id);
+    if (r.empty()) return NotFound(id);
+    return IntegrationFromRow(r[0]);
+  });
+}
+
+absl::StatusOr<std::vector<Integration>> SyncStore::ListIntegrations() {
+  return pool_.Transact<std::vector<Integration>>([&](pqxx::work& tx) {
+    std::vector<Integration> out;
+    for (const auto& row : tx.exec_prepared(sql::kListIntegrations.name))
+      out.push_back(IntegrationFromRow(row));
+    return out;
+  });
+}
+
+absl::StatusOr<Integration> SyncStore::UpdateIntegration(const std::string& id,
+                                                         const domain::IntegrationChanges& changes) {
+  std::string name;
+  absl::StatusOr<Integration> updated =
+      pool_.Transact<Integration>([&](pqxx::work& tx) -> absl::StatusOr<Integration> {
+        pqxx::result r = tx.exec_prepared(sql::kLockIntegration.name, id);
+        if (r.empty()) return NotFound(id);
+        Integration next;
+        FieldViolations violations =
+            domain::ApplyChanges(IntegrationFromRow(r[0]), changes, clock_.Now(), next);
+        if (!violations.empty()) return InvalidArgumentError(violations);
+        name = next.name;
+        WriteIntegration(tx, next);
+        return IntegrationFromRow(tx.exec_prepared1(sql::kGetIntegration.name, id));
+      });
+  if (!updated.ok()) return NameTakenIfDuplicate(updated.status(), name);
+  return updated;
+}
+
+absl::Status SyncStore::DeleteIntegration(const std::string& id) {
+  return pool_
+      .Transact<bool>([&](pqxx::work& tx) -> absl::StatusOr<bool> {
+        if (tx.exec_prepared(sql::kDeleteIntegration.name, id).empty()) return NotFound(id);
+        return true;
+      })
+      .status();
+}
+
+absl::StatusOr<TriggerResult> SyncStore::TriggerSync(const std::string& id) {
+  return pool_.Transact<TriggerResult>([&](pqxx::work& tx) -> absl::StatusOr<TriggerResult> {
+    // The row lock serialises triggers of one integration; the partial unique index backs it up.
+    if (tx.exec_prepared(sql::kLockIntegration.name, id).empty()) return NotFound(id);
+    pqxx::result active = tx.exec_prepared(sql::kActiveRun.name, id);
+    if (!active.empty()) return TriggerResult{RunFromRow(active[0]), /*already_running=*/true};
+    const int64_t now = absl::ToUnixMicros(clock_.Now());
+    pqxx::row row = tx.exec_prepared1(sql::kInsertPendingRun.name, id,
+                                      std::string(domain::Name(domain::RunTrigger::kManual)),
+                                      /*attempt=*/1, now, now);
+    return TriggerResult{RunFromRow(row), /*already_running=*/false};
+  });
+}
+
+absl::StatusOr<RunPage> SyncStore::SyncHistory(const std::string& id, const domain::PageRequest& page) {
+  return pool_.Transact<RunPage>([&](pqxx::work& tx) -> absl::StatusOr<RunPage> {
+    if (tx.exec_prepared(sql::kGetIntegration.name, id).empty()) return NotFound(id);
+    RunPage out;
+    out.total = tx.exec_prepared1(sql::kRunHistoryCount.name, id)[0].as<int32_t>();
+    const int64_t offset = static_cast<int64_t>(page.page - 1) * page.page_size;
+    if (offset < out.total) {
+      for (const auto& row : tx.exec_prepared(sql::kRunHistoryPage.name, id, page.page_size, offset)) {
+        out.runs.push_back(RunFromRow(row));
+      }
+    }
+    return out;
+  });
+}
+
+absl::StatusOr<std::vector<SyncRun>> SyncStore::RecentRuns(int32_t limit) {
+  return pool_.Transact<std::vector<SyncRun>>([&](pqxx::work& tx) {
+    std::vector<SyncRun> out;
+    for (const auto& row : tx.exec_prepared(sql::kRecentRuns.name, limit)) out.push_back(RunFromRow(row));
+    return out;
+  });
+}
+
+absl::StatusOr<domain::SyncSummary> SyncStore::Summary() {
+  return pool_.Transact<domain::SyncSummary>([&](pqxx::work& tx) {
+    pqxx::row row = tx.exec_prepared1(sql::kRunSummary.name);
+    domain::SyncSummary s;
+    s.total = row[0].as<int32_t>();
+    s.successful = row[1].as<int32_t>();
+    s.failed = row[2].as<int32_t>();
+    s.in_progress = row[3].as<int32_t>();
+    s.last_sync_at = TimeOf(row[4]);
+    return s;
+  });
+}
+
+absl::StatusOr<std::optional<absl::Time>> SyncStore::NextScheduledSync() {
+  return pool_.Transact<std::optional<absl::Time>>(
+      [&](pqxx::work& tx) { return TimeOf(tx.exec_prepared1(sql::kNextScheduledSync.name)[0]); });
+}
+
+}  // namespace syncd::store

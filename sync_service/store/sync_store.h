@@ -1,0 +1,63 @@
+// SyncStore: integrations and sync runs in PostgreSQL. The only code of sync_service that speaks SQL; it
+// returns domain values and absl::Status (libpqxx exceptions end here).
+//
+//   SyncStore store(pool, clock);
+//   absl::StatusOr<domain::Integration> created = store.CreateIntegration(changes);
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "common/clock.h"
+#include "common/pg_pool.h"
+#include "sync_service/domain/model.h"
+#include "sync_service/domain/validation.h"
+
+namespace syncd::store {
+
+struct RunPage {
+  std::vector<domain::SyncRun> runs;
+  int32_t total = 0;
+};
+
+struct TriggerResult {
+  domain::SyncRun run;
+  // The run was already pending or running; nothing new was created.
+  bool already_running = false;
+};
+
+class SyncStore {
+ public:
+  SyncStore(PgPool& pool, const Clock& clock) : pool_(pool), clock_(clock) {}
+
+  // Prepares the store's statements on a new connection (pass to PgPool).
+  static void PrepareStatements(pqxx::connection& conn);
+
+  // INVALID_ARGUMENT (with field violations) for a bad request; ALREADY_EXISTS for a taken name.
+  absl::StatusOr<domain::Integration> CreateIntegration(const domain::IntegrationChanges& changes);
+  absl::StatusOr<domain::Integration> GetIntegration(const std::string& id);
+  absl::StatusOr<std::vector<domain::Integration>> ListIntegrations();
+  // Applies the changes under a row lock, so concurrent updates of one integration do not lose each other.
+  absl::StatusOr<domain::Integration> UpdateIntegration(const std::string& id,
+                                                        const domain::IntegrationChanges& changes);
+  // Deletes the integration and, by cascade, its runs.
+  absl::Status DeleteIntegration(const std::string& id);
+
+  // Creates a PENDING manual run, or returns the run already pending or running.
+  absl::StatusOr<TriggerResult> TriggerSync(const std::string& id);
+  absl::StatusOr<RunPage> SyncHistory(const std::string& id, const domain::PageRequest& page);
+  absl::StatusOr<std::vector<domain::SyncRun>> RecentRuns(int32_t limit);
+  absl::StatusOr<domain::SyncSummary> Summary();
+  // The earliest next_sync_at of an enabled integration.
+  absl::StatusOr<std::optional<absl::Time>> NextScheduledSync();
+
+  absl::Status Ping() { return pool_.Ping(); }
+
+ private:
+  PgPool& pool_;
+  const Clock& clock_;
+};
+
+}  // namespace syncd::store
