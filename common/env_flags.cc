@@ -52,4 +52,26 @@ bool EnvOr(const char* name, bool fallback) {
   return parsed;
 }
 
+double EnvOr(const char* name, double fallback) {
+  const char* value = Get(name);
+  if (value == nullptr) return fallback;
+  double parsed = 0;
+  if (!absl::SimpleAtod(value, &parsed)) {
+    WarnIgnored(name, value);
+    return fallback;
+  }
+  return parsed;
+}
+
+absl::Duration EnvOr(const char* name, absl::Duration fallback) {
+  const char* value = Get(name);
+  if (value == nullptr) return fallback;
+  absl::Duration parsed;
+  if (!absl::ParseDuration(value, &parsed)) {
+    WarnIgnored(name, value);
+    return fallback;
+  }
+  return parsed;
+}
+
 }  // namespace syncd

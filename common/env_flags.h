@@ -8,11 +8,16 @@
 #include <cstdint>
 #include <string>
 
+#include "absl/time/time.h"
+
 namespace syncd {
 
 std::string EnvOr(const char* name, const std::string& fallback);
 int64_t EnvOr(const char* name, int64_t fallback);
 int EnvOr(const char* name, int fallback);
 bool EnvOr(const char* name, bool fallback);
+double EnvOr(const char* name, double fallback);
+// Durations as Go-style strings: "30s", "1m", "250ms".
+absl::Duration EnvOr(const char* name, absl::Duration fallback);
 
 }  // namespace syncd

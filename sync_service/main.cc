@@ -3,14 +3,17 @@
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/grpcpp.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <fstream>
+#include <random>
 #include <thread>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/random/random.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/clock.h"
@@ -21,6 +24,9 @@
 #include "sync_service/api/health_service.h"
 #include "sync_service/api/rpc_log_interceptor.h"
 #include "sync_service/api/sync_service_impl.h"
+#include "sync_service/dispatch/dispatch_listener.h"
+#include "sync_service/dispatch/dispatcher.h"
+#include "sync_service/dispatch/worker_session.h"
 #include "sync_service/store/migrations.h"
 #include "sync_service/store/sync_store.h"
 
@@ -38,6 +44,30 @@ ABSL_FLAG(int, shutdown_grace_seconds, syncd::EnvOr("SYNC_SERVICE_SHUTDOWN_GRACE
           "[env SYNC_SERVICE_SHUTDOWN_GRACE_SECONDS]");
 ABSL_FLAG(std::string, log_level, syncd::EnvOr("SYNCD_LOG_LEVEL", std::string("info")),
           "trace, debug, info, warn or error [env SYNCD_LOG_LEVEL]");
+ABSL_FLAG(absl::Duration, lease, syncd::EnvOr("SYNC_SERVICE_LEASE", absl::Seconds(30)),
+          "A running sync fails as WORKER_LOST when its worker sends no heartbeat for this long "
+          "[env SYNC_SERVICE_LEASE]");
+ABSL_FLAG(absl::Duration, heartbeat_interval,
+          syncd::EnvOr("SYNC_SERVICE_HEARTBEAT_INTERVAL", absl::Seconds(5)),
+          "How often workers are asked to send heartbeats [env SYNC_SERVICE_HEARTBEAT_INTERVAL]");
+ABSL_FLAG(absl::Duration, retry_base_delay, syncd::EnvOr("SYNC_SERVICE_RETRY_BASE_DELAY", absl::Minutes(1)),
+          "Delay before the first retry of a failed sync; doubles with each retry "
+          "[env SYNC_SERVICE_RETRY_BASE_DELAY]");
+ABSL_FLAG(int, max_retries, syncd::EnvOr("SYNC_SERVICE_MAX_RETRIES", 3),
+          "Retries after a failed sync before the schedule pauses [env SYNC_SERVICE_MAX_RETRIES]");
+ABSL_FLAG(double, retry_jitter, syncd::EnvOr("SYNC_SERVICE_RETRY_JITTER", 0.1),
+          "Random extra share (0..1) added to each retry delay [env SYNC_SERVICE_RETRY_JITTER]");
+ABSL_FLAG(absl::Duration, default_sync_timeout,
+          syncd::EnvOr("SYNC_SERVICE_DEFAULT_SYNC_TIMEOUT", absl::Minutes(10)),
+          "Deadline of a sync when its integration sets no syncTimeoutSeconds "
+          "[env SYNC_SERVICE_DEFAULT_SYNC_TIMEOUT]");
+ABSL_FLAG(absl::Duration, safety_poll, syncd::EnvOr("SYNC_SERVICE_SAFETY_POLL", absl::Seconds(5)),
+          "Look for due work at least this often, even without notifications [env SYNC_SERVICE_SAFETY_POLL]");
+ABSL_FLAG(int, dispatch_batch, syncd::EnvOr("SYNC_SERVICE_DISPATCH_BATCH", 512),
+          "Most syncs claimed or finished in one database transaction [env SYNC_SERVICE_DISPATCH_BATCH]");
+ABSL_FLAG(std::string, replica_id, syncd::EnvOr("SYNC_SERVICE_REPLICA_ID", std::string()),
+          "Name of this replica in the database; default host name, process id and a random suffix "
+          "[env SYNC_SERVICE_REPLICA_ID]");
 ABSL_FLAG(std::string, port_file, "",
           "When set, write the bound host:port to this file once serving (for tests and scripts)");
 
@@ -58,6 +88,13 @@ absl::Status MigrateWhenReachable(const std::string& url, absl::Duration wait) {
   }
 }
 
+std::string DefaultReplicaId() {
+  char host[256] = {0};
+  gethostname(host, sizeof(host) - 1);
+  absl::BitGen gen;
+  return absl::StrCat(host, "-", getpid(), "-", absl::Hex(absl::Uniform<uint32_t>(gen), absl::kZeroPad8));
+}
+
 int Run() {
   const std::string database_url = absl::GetFlag(FLAGS_database_url);
   if (database_url.empty()) {
@@ -66,6 +103,21 @@ int Run() {
   }
   if (absl::GetFlag(FLAGS_db_pool_size) < 1) {
     spdlog::error("--db_pool_size must be at least 1");
+    return 2;
+  }
+  if (absl::GetFlag(FLAGS_lease) <= absl::GetFlag(FLAGS_heartbeat_interval)) {
+    spdlog::error(
+        "--lease must be longer than --heartbeat_interval (several heartbeats should fit in a lease)");
+    return 2;
+  }
+  if (absl::GetFlag(FLAGS_max_retries) < 0 || absl::GetFlag(FLAGS_retry_jitter) < 0 ||
+      absl::GetFlag(FLAGS_retry_jitter) > 1 ||
+      absl::GetFlag(FLAGS_retry_base_delay) <= absl::ZeroDuration()) {
+    spdlog::error("--max_retries must be >= 0, --retry_jitter within 0..1, --retry_base_delay positive");
+    return 2;
+  }
+  if (absl::GetFlag(FLAGS_dispatch_batch) < 1) {
+    spdlog::error("--dispatch_batch must be at least 1");
     return 2;
   }
 
@@ -87,9 +139,34 @@ int Run() {
   PgPool pool({.url = database_url, .size = absl::GetFlag(FLAGS_db_pool_size)},
               &store::SyncStore::PrepareStatements);
   store::SyncStore store(pool, clock);
-  api::SyncServiceImpl sync_service(store);
+
+  schedule::RetryPolicy retry_policy;
+  retry_policy.base_delay = absl::GetFlag(FLAGS_retry_base_delay);
+  retry_policy.max_retries = absl::GetFlag(FLAGS_max_retries);
+  retry_policy.jitter = absl::GetFlag(FLAGS_retry_jitter);
+  std::string replica_id = absl::GetFlag(FLAGS_replica_id);
+  if (replica_id.empty()) replica_id = DefaultReplicaId();
+  absl::BitGen jitter_gen;
+  absl::Mutex jitter_mu;
+  store::DispatchStore dispatch_store(pool, clock, retry_policy, replica_id, [&] {
+    absl::MutexLock lock(&jitter_mu);
+    return absl::Uniform<double>(jitter_gen, 0.0, 1.0);
+  });
+  dispatch::DispatcherOptions dispatch_options;
+  dispatch_options.lease = absl::GetFlag(FLAGS_lease);
+  dispatch_options.heartbeat_interval = absl::GetFlag(FLAGS_heartbeat_interval);
+  dispatch_options.safety_poll = absl::GetFlag(FLAGS_safety_poll);
+  dispatch_options.default_sync_timeout = absl::GetFlag(FLAGS_default_sync_timeout);
+  dispatch_options.max_batch = absl::GetFlag(FLAGS_dispatch_batch);
+  dispatch_options.reap_interval = std::max(absl::Milliseconds(200), dispatch_options.lease / 10);
+  dispatch::Dispatcher dispatcher(dispatch_store, clock, dispatch_options);
+  dispatch::WorkerServiceImpl worker_service(dispatcher);
+  dispatch::DispatchListener listener(database_url, [&dispatcher] { dispatcher.Wake(); });
+
+  api::SyncServiceImpl sync_service(store, dispatch_store, dispatch_options.presence_interval * 3);
   api::HealthService health([&store] { return store.Ping(); },
-                            {std::string(v1::SyncService::service_full_name())});
+                            {std::string(v1::SyncService::service_full_name()),
+                             std::string(v1::WorkerService::service_full_name())});
 
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
@@ -97,6 +174,7 @@ int Run() {
   const std::string listen = absl::GetFlag(FLAGS_listen);
   builder.AddListeningPort(listen, grpc::InsecureServerCredentials(), &port);
   builder.RegisterService(&sync_service);
+  builder.RegisterService(&worker_service);
   builder.RegisterService(&health);
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
   interceptors.push_back(std::make_unique<api::RpcLogInterceptorFactory>());
@@ -107,7 +185,9 @@ int Run() {
     return 1;
   }
   const std::string bound = absl::StrCat(listen.substr(0, listen.rfind(':')), ":", port);
-  spdlog::info("sync_service {} serving gRPC on {}", SYNCD_VERSION, bound);
+  dispatcher.Start();
+  listener.Start();
+  spdlog::info("sync_service {} serving gRPC on {} (replica {})", SYNCD_VERSION, bound, replica_id);
   if (const std::string path = absl::GetFlag(FLAGS_port_file); !path.empty()) {
     // Write then rename: a reader never sees half an address.
     const std::string tmp = path + ".tmp";
@@ -120,9 +200,16 @@ int Run() {
   spdlog::info("received {}, shutting down (grace {}s)", sig == SIGTERM ? "SIGTERM" : "SIGINT",
                absl::GetFlag(FLAGS_shutdown_grace_seconds));
   health.Shutdown();
+  listener.Stop();
+  // Stop handing out work first; workers keep their runs and report them to whichever replica they reach
+  // next (or to this one after a restart).
   server->Shutdown(std::chrono::system_clock::now() +
                    std::chrono::seconds(absl::GetFlag(FLAGS_shutdown_grace_seconds)));
   server->Wait();
+  dispatcher.Stop();
+  if (absl::Status s = dispatch_store.ReplicaStopped(); !s.ok()) {
+    spdlog::warn("removing this replica's presence: {}", std::string(s.message()));
+  }
   spdlog::info("sync_service stopped");
   return 0;
 }

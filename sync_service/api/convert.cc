@@ -8,9 +8,7 @@ namespace {
 
 using google::protobuf::util::TimeUtil;
 
-google::protobuf::Timestamp Ts(absl::Time t) {
-  return TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(t));
-}
+google::protobuf::Timestamp Ts(absl::Time t) { return TimestampOf(t); }
 
 v1::SyncRun::Status RunStatusToProto(domain::RunStatus s) {
   switch (s) {
@@ -56,6 +54,14 @@ v1::SyncRun::Trigger TriggerToProto(domain::RunTrigger t) {
   return v1::SyncRun::TRIGGER_UNSPECIFIED;
 }
 
+nlohmann::json JsonFromStruct(const google::protobuf::Struct& s) {
+  std::string text;
+  (void)google::protobuf::util::MessageToJsonString(s, &text);
+  return nlohmann::json::parse(text);
+}
+
+}  // namespace
+
 // Struct <-> JSON through protobuf's own JSON mapping, so numbers, nulls and nesting agree with the gateway.
 google::protobuf::Struct StructFromJson(const nlohmann::json& json) {
   google::protobuf::Struct out;
@@ -64,13 +70,13 @@ google::protobuf::Struct StructFromJson(const nlohmann::json& json) {
   return out;
 }
 
-nlohmann::json JsonFromStruct(const google::protobuf::Struct& s) {
-  std::string text;
-  (void)google::protobuf::util::MessageToJsonString(s, &text);
-  return nlohmann::json::parse(text);
+google::protobuf::Timestamp TimestampOf(absl::Time t) {
+  return TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(t));
 }
 
-}  // namespace
+absl::Time TimeOf(const google::protobuf::Timestamp& ts) {
+  return absl::FromUnixMicros(TimeUtil::TimestampToMicroseconds(ts));
+}
 
 void ToProto(const domain::Integration& in, v1::Integration& out) {
   out.set_id(in.id);

@@ -18,6 +18,10 @@ domain::IntegrationChanges ChangesFromProto(const v1::Integration& in);
 // The changes of an UpdateSyncSettings request.
 domain::IntegrationChanges ChangesFromProto(const v1::UpdateSyncSettingsRequest& in);
 
+google::protobuf::Struct StructFromJson(const nlohmann::json& json);
+google::protobuf::Timestamp TimestampOf(absl::Time t);
+absl::Time TimeOf(const google::protobuf::Timestamp& ts);
+
 domain::IntervalInput IntervalFromProto(bool has_value, const google::protobuf::Value& value);
 
 }  // namespace syncd::api

@@ -1,7 +1,5 @@
 #include "sync_service/api/sync_service_impl.h"
 
-#include <google/protobuf/util/time_util.h>
-
 #include "common/grpc_status.h"
 #include "sync_service/api/convert.h"
 
@@ -120,10 +118,7 @@ grpc::Status SyncServiceImpl::GetSyncStatus(grpc::ServerContext*, const v1::GetS
   s->set_successful(summary->successful);
   s->set_failed(summary->failed);
   s->set_in_progress(summary->in_progress);
-  if (summary->last_sync_at) {
-    *s->mutable_last_sync_at() =
-        google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(*summary->last_sync_at));
-  }
+  if (summary->last_sync_at) *s->mutable_last_sync_at() = TimestampOf(*summary->last_sync_at);
   return grpc::Status::OK;
 }
 
@@ -131,10 +126,26 @@ grpc::Status SyncServiceImpl::GetWorkerStatus(grpc::ServerContext*, const v1::Ge
                                               v1::GetWorkerStatusResponse* resp) {
   absl::StatusOr<std::optional<absl::Time>> next = store_.NextScheduledSync();
   if (!next.ok()) return ToGrpcStatus(next.status());
-  if (next->has_value()) {
-    *resp->mutable_next_scheduled_sync_at() =
-        google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(**next));
+  absl::StatusOr<std::vector<store::WorkerRow>> workers = dispatch_.ListWorkers(presence_window_);
+  if (!workers.ok()) return ToGrpcStatus(workers.status());
+  absl::StatusOr<bool> running = dispatch_.SchedulerRunning(presence_window_);
+  if (!running.ok()) return ToGrpcStatus(running.status());
+  absl::StatusOr<int32_t> backlog = dispatch_.DueBacklog();
+  if (!backlog.ok()) return ToGrpcStatus(backlog.status());
+  if (next->has_value()) *resp->mutable_next_scheduled_sync_at() = TimestampOf(**next);
+  for (const store::WorkerRow& w : *workers) {
+    v1::Worker* out = resp->add_workers();
+    out->set_id(w.info.id);
+    out->set_name(w.info.name);
+    out->set_version(w.info.version);
+    out->set_capacity(w.info.capacity);
+    out->set_draining(w.info.draining);
+    for (const auto& id : w.running_run_ids) out->add_running_run_ids(id);
+    *out->mutable_connected_at() = TimestampOf(w.connected_at);
+    *out->mutable_last_heartbeat_at() = TimestampOf(w.last_heartbeat_at);
   }
+  resp->set_scheduler_running(*running);
+  resp->set_due_backlog(*backlog);
   return grpc::Status::OK;
 }
 

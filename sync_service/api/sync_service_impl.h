@@ -2,6 +2,7 @@
 // store call each. Synchronous gRPC handlers: they run on gRPC's thread pool and may block on the database.
 #pragma once
 
+#include "sync_service/store/dispatch_store.h"
 #include "sync_service/store/sync_store.h"
 #include "syncd/v1/sync_service.grpc.pb.h"
 
@@ -9,7 +10,9 @@ namespace syncd::api {
 
 class SyncServiceImpl final : public v1::SyncService::Service {
  public:
-  explicit SyncServiceImpl(store::SyncStore& store) : store_(store) {}
+  // `presence_window`: how recently a worker or replica must have been heard from to count as alive.
+  SyncServiceImpl(store::SyncStore& store, store::DispatchStore& dispatch, absl::Duration presence_window)
+      : store_(store), dispatch_(dispatch), presence_window_(presence_window) {}
 
   grpc::Status ListIntegrations(grpc::ServerContext* ctx, const v1::ListIntegrationsRequest* req,
                                 v1::ListIntegrationsResponse* resp) override;
@@ -34,6 +37,8 @@ class SyncServiceImpl final : public v1::SyncService::Service {
 
  private:
   store::SyncStore& store_;
+  store::DispatchStore& dispatch_;
+  const absl::Duration presence_window_;
 };
 
 }  // namespace syncd::api

@@ -51,8 +51,9 @@ std::optional<RunTrigger> ParseRunTrigger(std::string_view name) { return ParseI
 IntegrationStatus StatusOf(const Integration& integration) {
   if (integration.has_active_run) return IntegrationStatus::kSyncing;
   if (!integration.sync_enabled) return IntegrationStatus::kPaused;
+  if (integration.retry_count > 0 && integration.next_sync_at.has_value())
+    return IntegrationStatus::kRetrying;
   if (!integration.sync_interval_seconds.has_value()) return IntegrationStatus::kManualOnly;
-  if (integration.retry_count > 0) return IntegrationStatus::kRetrying;
   return IntegrationStatus::kActive;
 }
 

@@ -23,6 +23,7 @@ TEST(ModelTest, StatusFollowsTheFacts) {
   i.sync_interval_seconds = 3600;
   EXPECT_EQ(StatusOf(i), IntegrationStatus::kActive);
   i.retry_count = 2;
+  i.next_sync_at = absl::FromUnixSeconds(1'800'000'000);
   EXPECT_EQ(StatusOf(i), IntegrationStatus::kRetrying);
   i.has_active_run = true;
   EXPECT_EQ(StatusOf(i), IntegrationStatus::kSyncing);
@@ -31,6 +32,8 @@ TEST(ModelTest, StatusFollowsTheFacts) {
   EXPECT_EQ(StatusOf(i), IntegrationStatus::kPaused);
   i.sync_enabled = true;
   i.sync_interval_seconds.reset();
+  i.retry_count = 0;
+  i.next_sync_at.reset();
   EXPECT_EQ(StatusOf(i), IntegrationStatus::kManualOnly);
 }
 

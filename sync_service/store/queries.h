@@ -93,6 +93,164 @@ inline const Statement kNextScheduledSync = {
     "SELECT " SYNCD_TS_OUT(
         "min(next_sync_at)") " FROM integrations WHERE sync_enabled AND next_sync_at IS NOT NULL"};
 
+// --- The sync loop -------------------------------------------------------------------------------
+
+#define SYNCD_TS_COL(col) "(timestamptz 'epoch' + " col " * interval '1 microsecond')"
+
+// What a worker needs to run a claimed run: the run plus the integration snapshot.
+inline const char* const kAssignmentColumns =
+    ", i.name AS integration_name, i.type AS integration_type, i.config::text AS integration_config";
+
+// Hands manual runs waiting for a worker to this replica's free slots ($1: one worker id per slot).
+// Manual triggers go first, so this runs before kClaimDueRuns.
+inline const Statement kClaimPendingRuns = {
+    "claim_pending_runs",
+    std::string(
+        "WITH p AS (SELECT r.id FROM sync_runs r WHERE r.status = 'PENDING' "
+        "  ORDER BY r.created_at, r.id LIMIT cardinality($1::text[]) FOR UPDATE SKIP LOCKED), "
+        "n AS (SELECT p.id, row_number() OVER (ORDER BY p.id) AS slot FROM p), "
+        "u AS (UPDATE sync_runs r SET status = 'RUNNING', started_at = " SYNCD_TS_IN(
+            2) ", "
+               "  worker_id = ($1::text[])[n.slot], lease_expires_at = " SYNCD_TS_IN(
+                   3) ", replica_id = $4 "
+                      "  FROM n WHERE r.id = n.id RETURNING r.*), "
+                      // The integration is in flight: its next scheduled sync is decided when this run ends.
+                      "cleared AS (UPDATE integrations i SET next_sync_at = NULL FROM u WHERE i.id = "
+                      "u.integration_id) "
+                      "SELECT ") +
+        kRunColumns + kAssignmentColumns + " FROM u r JOIN integrations i ON i.id = r.integration_id"};
+
+// Claims enabled integrations that are due, earliest first, and starts a run of each on a free slot. Row
+// locks with SKIP LOCKED let replicas claim side by side without waiting for or repeating each other; the
+// unique index on active runs is the last word.
+inline const Statement kClaimDueRuns = {
+    "claim_due_runs",
+    std::string(
+        "WITH due AS (SELECT i.id, i.next_sync_at, i.retry_count FROM integrations i "
+        "  WHERE i.sync_enabled AND i.next_sync_at <= " SYNCD_TS_IN(
+            2) " "
+               "    AND NOT EXISTS (SELECT 1 FROM sync_runs a WHERE a.integration_id = i.id "
+               "                    AND a.status IN ('PENDING', 'RUNNING')) "
+               "  ORDER BY i.next_sync_at LIMIT cardinality($1::text[]) FOR UPDATE OF i SKIP LOCKED), "
+               "n AS (SELECT due.*, row_number() OVER (ORDER BY due.next_sync_at, due.id) AS slot FROM due), "
+               "cleared AS (UPDATE integrations i SET next_sync_at = NULL FROM due WHERE i.id = due.id), "
+               "ins AS (INSERT INTO sync_runs AS r (integration_id, status, trigger, attempt, scheduled_for, "
+               "created_at, "
+               "    started_at, worker_id, lease_expires_at, replica_id) "
+               "  SELECT n.id, 'RUNNING', CASE WHEN n.retry_count > 0 THEN 'RETRY' ELSE 'SCHEDULED' END, "
+               "    n.retry_count + 1, n.next_sync_at, " SYNCD_TS_IN(2) ", " SYNCD_TS_IN(
+                   2) ", ($1::text[])[n.slot], " SYNCD_TS_IN(3) ", $4 FROM n "
+                                                                "  ON CONFLICT (integration_id) WHERE status "
+                                                                "IN ('PENDING', 'RUNNING') DO NOTHING "
+                                                                "RETURNING r.*) "
+                                                                "SELECT ") +
+        kRunColumns + kAssignmentColumns + " FROM ins r JOIN integrations i ON i.id = r.integration_id"};
+
+// When the dispatcher must look again: the earliest due integration or waiting manual run.
+inline const Statement kNextDue = {
+    "next_due", "SELECT " SYNCD_TS_OUT("LEAST((SELECT min(next_sync_at) FROM integrations "
+                                       "WHERE sync_enabled AND next_sync_at IS NOT NULL), "
+                                       "(SELECT min(created_at) FROM sync_runs WHERE status = 'PENDING'))")};
+
+// Locks the integrations of running runs ($1 run ids) before their runs are finished; always in id order,
+// so concurrent finishers cannot deadlock.
+inline const Statement kLockIntegrationsOfRuns = {
+    "lock_integrations_of_runs",
+    "SELECT i.id::text AS id, i.sync_interval_seconds, i.sync_enabled, i.retry_count FROM integrations i "
+    "WHERE i.id IN (SELECT integration_id FROM sync_runs WHERE id = ANY($1::uuid[]) AND status = 'RUNNING') "
+    "ORDER BY i.id FOR UPDATE OF i"};
+
+// Finishes running runs. A run that is no longer RUNNING (finished before, or failed when its lease ran
+// out) is left alone: applying a result twice is applying it once. With only_if_expired, the run finishes
+// only if its lease has run out by $8 (the lease reaper).
+inline const Statement kFinishRuns = {
+    "finish_runs",
+    "UPDATE sync_runs r SET status = f.status, "
+    "  completed_at = GREATEST(r.started_at, " SYNCD_TS_COL("f.completed_us") "), "
+    "  duration_ms = GREATEST(0, (f.completed_us - " SYNCD_TS_OUT("r.started_at") ") / 1000)::integer, "
+    "  records_count = f.records, error_code = f.code, error_message = f.message, suggestion = f.suggestion, "
+    "  lease_expires_at = NULL "
+    "FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::integer[], $5::text[], $6::text[], $7::text[], "
+    "            $9::boolean[]) AS f(id, status, completed_us, records, code, message, suggestion, only_if_expired) "
+    "WHERE r.id = f.id AND r.status = 'RUNNING' "
+    "  AND (NOT f.only_if_expired OR r.lease_expires_at < " SYNCD_TS_IN(8) ") "
+    "RETURNING r.id::text AS id, r.integration_id::text AS integration_id"};
+
+// The schedule of each integration after its run, computed by schedule::AfterRun.
+inline const Statement kUpdateSchedules = {
+    "update_schedules",
+    "UPDATE integrations i SET next_sync_at = " SYNCD_TS_COL("u.next_us") ", retry_count = u.retry_count, "
+    "  sync_enabled = u.enabled, paused_reason = COALESCE(u.paused_reason, i.paused_reason), "
+    "  last_sync_at = " SYNCD_TS_COL("u.last_us") ", last_sync_status = u.status, last_sync_error = u.error "
+    "FROM unnest($1::uuid[], $2::bigint[], $3::integer[], $4::boolean[], $5::text[], $6::bigint[], $7::text[], "
+    "            $8::text[]) AS u(id, next_us, retry_count, enabled, paused_reason, last_us, status, error) "
+    "WHERE i.id = u.id"};
+
+// A result for a run that already failed as WORKER_LOST: kept as a note, the outcome stays.
+inline const Statement kNoteLateResults = {
+    "note_late_results",
+    "UPDATE sync_runs r SET error_message = r.error_message || ' ' || f.note "
+    "FROM unnest($1::uuid[], $2::text[]) AS f(id, note) "
+    "WHERE r.id = f.id AND r.status = 'FAILED' AND r.error_code = 'WORKER_LOST' "
+    "  AND strpos(r.error_message, f.note) = 0"};
+
+// Running runs whose lease ran out by $1.
+inline const Statement kExpiredRuns = {
+    "expired_runs",
+    "SELECT r.id::text AS id, r.worker_id FROM sync_runs r WHERE r.status = 'RUNNING' "
+    "AND r.lease_expires_at < " SYNCD_TS_IN(1) " ORDER BY r.lease_expires_at LIMIT $2"};
+
+// Heartbeats: extends the leases of running runs held by worker $4, which now talks to replica $3.
+inline const Statement kExtendLeases = {
+    "extend_leases",
+    "UPDATE sync_runs SET lease_expires_at = " SYNCD_TS_IN(2) ", replica_id = $3, worker_id = $4 "
+    "WHERE id = ANY($1::uuid[]) AND status = 'RUNNING' RETURNING id::text"};
+
+inline const Statement kUpsertReplica = {
+    "upsert_replica",
+    "INSERT INTO replicas (id, started_at, last_seen_at) VALUES ($1, " SYNCD_TS_IN(2) ", " SYNCD_TS_IN(3) ") "
+    "ON CONFLICT (id) DO UPDATE SET last_seen_at = EXCLUDED.last_seen_at"};
+
+inline const Statement kDeleteReplica = {"delete_replica", "DELETE FROM replicas WHERE id = $1"};
+
+inline const Statement kUpsertWorker = {
+    "upsert_worker",
+    "INSERT INTO workers (id, name, version, capacity, replica_id, connected_at, last_heartbeat_at, draining) "
+    "VALUES ($1, $2, $3, $4, $5, " SYNCD_TS_IN(6) ", " SYNCD_TS_IN(6) ", $7) "
+    "ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, version = EXCLUDED.version, "
+    "  capacity = EXCLUDED.capacity, replica_id = EXCLUDED.replica_id, "
+    "  connected_at = CASE WHEN workers.replica_id = EXCLUDED.replica_id THEN workers.connected_at "
+    "                      ELSE EXCLUDED.connected_at END, "
+    "  last_heartbeat_at = EXCLUDED.last_heartbeat_at, draining = EXCLUDED.draining"};
+
+inline const Statement kDeleteWorker = {"delete_worker",
+                                        "DELETE FROM workers WHERE id = $1 AND replica_id = $2"};
+
+// Workers and replicas not heard from since $1 are gone (their process died without saying goodbye).
+inline const Statement kDeleteStaleWorkers = {
+    "delete_stale_workers", "DELETE FROM workers WHERE last_heartbeat_at < " SYNCD_TS_IN(1)};
+inline const Statement kDeleteStaleReplicas = {"delete_stale_replicas",
+                                               "DELETE FROM replicas WHERE last_seen_at < " SYNCD_TS_IN(1)};
+
+inline const Statement kListWorkers = {
+    "list_workers",
+    "SELECT w.id, w.name, w.version, w.capacity, " SYNCD_TS_OUT("w.connected_at") " AS connected_at, "
+    SYNCD_TS_OUT("w.last_heartbeat_at") " AS last_heartbeat_at, w.draining, "
+    "  (SELECT string_agg(r.id::text, ',' ORDER BY r.started_at) FROM sync_runs r "
+    "   WHERE r.worker_id = w.id AND r.status = 'RUNNING') AS running "
+    "FROM workers w WHERE w.last_heartbeat_at >= " SYNCD_TS_IN(1) " ORDER BY w.name, w.id"};
+
+inline const Statement kSchedulerRunning = {
+    "scheduler_running", "SELECT EXISTS (SELECT 1 FROM replicas WHERE last_seen_at >= " SYNCD_TS_IN(1) ")"};
+
+inline const Statement kDueBacklog = {
+    "due_backlog",
+    "SELECT (SELECT count(*) FROM integrations WHERE sync_enabled AND next_sync_at <= " SYNCD_TS_IN(1) ") "
+    "     + (SELECT count(*) FROM sync_runs WHERE status = 'PENDING')"};
+
+inline const Statement kNotifyDispatch = {"notify_dispatch", "SELECT pg_notify('syncd_dispatch', '')"};
+
+#undef SYNCD_TS_COL
 #undef SYNCD_TS_IN
 #undef SYNCD_TS_OUT
 
@@ -100,11 +258,38 @@ inline const Statement kNextScheduledSync = {
 
 // Prepared on every new connection.
 inline std::vector<const Statement*> AllStatements() {
-  return {&sql::kGetIntegration,    &sql::kLockIntegration,   &sql::kListIntegrations,
-          &sql::kInsertIntegration, &sql::kUpdateIntegration, &sql::kDeleteIntegration,
-          &sql::kActiveRun,         &sql::kInsertPendingRun,  &sql::kRunHistoryPage,
-          &sql::kRunHistoryCount,   &sql::kRecentRuns,        &sql::kRunSummary,
-          &sql::kNextScheduledSync};
+  return {&sql::kGetIntegration,
+          &sql::kLockIntegration,
+          &sql::kListIntegrations,
+          &sql::kInsertIntegration,
+          &sql::kUpdateIntegration,
+          &sql::kDeleteIntegration,
+          &sql::kActiveRun,
+          &sql::kInsertPendingRun,
+          &sql::kRunHistoryPage,
+          &sql::kRunHistoryCount,
+          &sql::kRecentRuns,
+          &sql::kRunSummary,
+          &sql::kNextScheduledSync,
+          &sql::kClaimPendingRuns,
+          &sql::kClaimDueRuns,
+          &sql::kNextDue,
+          &sql::kLockIntegrationsOfRuns,
+          &sql::kFinishRuns,
+          &sql::kUpdateSchedules,
+          &sql::kNoteLateResults,
+          &sql::kExpiredRuns,
+          &sql::kExtendLeases,
+          &sql::kUpsertReplica,
+          &sql::kDeleteReplica,
+          &sql::kUpsertWorker,
+          &sql::kDeleteWorker,
+          &sql::kDeleteStaleWorkers,
+          &sql::kDeleteStaleReplicas,
+          &sql::kListWorkers,
+          &sql::kSchedulerRunning,
+          &sql::kDueBacklog,
+          &sql::kNotifyDispatch};
 }
 
 }  // namespace syncd::store

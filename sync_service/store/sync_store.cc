@@ -3,72 +3,13 @@
 #include "absl/strings/str_cat.h"
 #include "common/grpc_status.h"
 #include "sync_service/store/queries.h"
+#include "sync_service/store/rows.h"
 
 namespace syncd::store {
 namespace {
 
 using domain::Integration;
 using domain::SyncRun;
-
-std::optional<absl::Time> TimeOf(const pqxx::field& f) {
-  if (f.is_null()) return std::nullopt;
-  return absl::FromUnixMicros(f.as<int64_t>());
-}
-
-std::optional<int64_t> MicrosOf(std::optional<absl::Time> t) {
-  if (!t.has_value()) return std::nullopt;
-  return absl::ToUnixMicros(*t);
-}
-
-template <typename T>
-std::optional<T> Opt(const pqxx::field& f) {
-  if (f.is_null()) return std::nullopt;
-  return f.as<T>();
-}
-
-Integration IntegrationFromRow(const pqxx::row& row) {
-  Integration i;
-  i.id = row["id"].as<std::string>();
-  i.name = row["name"].as<std::string>();
-  i.type =
-      domain::ParseIntegrationType(row["type"].as<std::string>()).value_or(domain::IntegrationType::kDemo);
-  i.config = nlohmann::json::parse(row["config"].as<std::string>());
-  i.sync_interval_seconds = Opt<int32_t>(row["sync_interval_seconds"]);
-  i.sync_enabled = row["sync_enabled"].as<bool>();
-  i.next_sync_at = TimeOf(row["next_sync_at"]);
-  i.last_sync_at = TimeOf(row["last_sync_at"]);
-  if (auto s = Opt<std::string>(row["last_sync_status"])) i.last_sync_status = domain::ParseRunStatus(*s);
-  i.last_sync_error = Opt<std::string>(row["last_sync_error"]);
-  i.retry_count = row["retry_count"].as<int32_t>();
-  i.paused_reason = Opt<std::string>(row["paused_reason"]);
-  i.created_at = *TimeOf(row["created_at"]);
-  i.updated_at = *TimeOf(row["updated_at"]);
-  i.has_active_run = row["has_active_run"].as<bool>();
-  return i;
-}
-
-SyncRun RunFromRow(const pqxx::row& row) {
-  SyncRun r;
-  r.id = row["id"].as<std::string>();
-  r.integration_id = row["integration_id"].as<std::string>();
-  r.status = domain::ParseRunStatus(row["status"].as<std::string>()).value_or(domain::RunStatus::kPending);
-  r.trigger = domain::ParseRunTrigger(row["trigger"].as<std::string>()).value_or(domain::RunTrigger::kManual);
-  r.attempt = row["attempt"].as<int32_t>();
-  r.scheduled_for = *TimeOf(row["scheduled_for"]);
-  r.created_at = *TimeOf(row["created_at"]);
-  r.started_at = TimeOf(row["started_at"]);
-  r.completed_at = TimeOf(row["completed_at"]);
-  r.duration_ms = Opt<int32_t>(row["duration_ms"]);
-  r.records_count = row["records_count"].as<int32_t>();
-  r.records_inserted = row["records_inserted"].as<int32_t>();
-  r.records_updated = row["records_updated"].as<int32_t>();
-  r.records_unchanged = row["records_unchanged"].as<int32_t>();
-  r.error_code = Opt<std::string>(row["error_code"]);
-  r.error_message = Opt<std::string>(row["error_message"]);
-  r.suggestion = Opt<std::string>(row["suggestion"]);
-  r.worker_id = Opt<std::string>(row["worker_id"]);
-  return r;
-}
 
 absl::Status NotFound(const std::string& id) {
   return absl::NotFoundError(absl::StrCat("integration ", id, " not found"));
@@ -102,6 +43,7 @@ absl::StatusOr<Integration> SyncStore::CreateIntegration(const domain::Integrati
                           fresh.config.dump(), fresh.sync_interval_seconds, fresh.sync_enabled,
                           MicrosOf(fresh.next_sync_at), absl::ToUnixMicros(fresh.created_at))[0]
             .as<std::string>();
+    tx.exec_prepared(sql::kNotifyDispatch.name);
     return IntegrationFromRow(tx.exec_prepared1(sql::kGetIntegration.name, id));
   });
   if (!created.ok()) return NameTakenIfDuplicate(created.status(), fresh.name);
@@ -160,6 +102,7 @@ absl::StatusOr<TriggerResult> SyncStore::TriggerSync(const std::string& id) {
     pqxx::result active = tx.exec_prepared(sql::kActiveRun.name, id);
     if (!active.empty()) return TriggerResult{RunFromRow(active[0]), /*already_running=*/true};
     const int64_t now = absl::ToUnixMicros(clock_.Now());
+    tx.exec_prepared(sql::kNotifyDispatch.name);
     pqxx::row row = tx.exec_prepared1(sql::kInsertPendingRun.name, id,
                                       std::string(domain::Name(domain::RunTrigger::kManual)),
                                       /*attempt=*/1, now, now);
@@ -192,6 +135,7 @@ absl::StatusOr<std::vector<SyncRun>> SyncStore::RecentRuns(int32_t limit) {
 
 absl::StatusOr<domain::SyncSummary> SyncStore::Summary() {
   return pool_.Transact<domain::SyncSummary>([&](pqxx::work& tx) {
+    tx.exec_prepared(sql::kNotifyDispatch.name);
     pqxx::row row = tx.exec_prepared1(sql::kRunSummary.name);
     domain::SyncSummary s;
     s.total = row[0].as<int32_t>();

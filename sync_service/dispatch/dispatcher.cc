@@ -1,0 +1,370 @@
+#include "sync_service/dispatch/dispatcher.h"
+
+#include <algorithm>
+#include <map>
+
+#include "absl/strings/str_cat.h"
+#include "spdlog/spdlog.h"
+#include "sync_service/api/convert.h"
+#include "sync_service/domain/validation.h"
+
+namespace syncd::dispatch {
+namespace {
+
+// When claims find nothing although something is due, another replica holds those rows for a moment.
+constexpr absl::Duration kContendedRetry = absl::Milliseconds(20);
+constexpr absl::Duration kDatabaseRetry = absl::Seconds(1);
+
+absl::Duration SyncTimeout(const nlohmann::json& config, absl::Duration fallback) {
+  auto it = config.find("syncTimeoutSeconds");
+  if (it != config.end() && it->is_number() && it->get<double>() > 0) {
+    return absl::Seconds(it->get<double>());
+  }
+  return fallback;
+}
+
+store::RunEnd EndFromResult(const v1::RunResult& r, absl::Time now) {
+  store::RunEnd end;
+  end.run_id = r.run_id();
+  end.records_count = std::max(0, r.records_count());
+  end.finish.success = r.success();
+  end.finish.completed_at = r.has_completed_at() ? api::TimeOf(r.completed_at()) : now;
+  if (!r.success()) {
+    end.finish.error_code = r.error_code().empty() ? "INTERNAL" : r.error_code();
+    end.finish.error_message =
+        r.error_message().empty() ? "The worker reported a failure without a message." : r.error_message();
+    end.finish.suggestion = r.suggestion();
+    if (r.has_retry_after()) end.finish.retry_after = api::TimeOf(r.retry_after());
+  }
+  return end;
+}
+
+}  // namespace
+
+Dispatcher::Dispatcher(store::DispatchStore& store, const Clock& clock, DispatcherOptions options)
+    : store_(store), clock_(clock), options_(options) {}
+
+Dispatcher::~Dispatcher() { Stop(); }
+
+void Dispatcher::Start() {
+  dispatch_thread_ = std::thread([this] { DispatchLoop(); });
+  session_thread_ = std::thread([this] { SessionLoop(); });
+}
+
+void Dispatcher::Stop() {
+  {
+    absl::MutexLock lock(&mu_);
+    if (stopping_ && !dispatch_thread_.joinable()) return;
+    stopping_ = true;
+  }
+  if (dispatch_thread_.joinable()) dispatch_thread_.join();
+  if (session_thread_.joinable()) session_thread_.join();
+}
+
+void Dispatcher::Wake() {
+  absl::MutexLock lock(&mu_);
+  wake_ = true;
+}
+
+int Dispatcher::ConnectedWorkers() const {
+  absl::MutexLock lock(&mu_);
+  return static_cast<int>(
+      std::count_if(sessions_.begin(), sessions_.end(), [](const auto& s) { return s->hello_received(); }));
+}
+
+void Dispatcher::OnHello(const std::shared_ptr<WorkerSession>& session, const v1::WorkerHello& hello) {
+  v1::ServerMessage ack;
+  ack.mutable_hello_ack()->set_heartbeat_interval_ms(
+      static_cast<int32_t>(absl::ToInt64Milliseconds(options_.heartbeat_interval)));
+  ack.mutable_hello_ack()->set_lease_duration_ms(
+      static_cast<int32_t>(absl::ToInt64Milliseconds(options_.lease)));
+  session->Send(std::move(ack));
+  spdlog::info("worker connected worker_id={} name={} version={} capacity={} held_runs={}", hello.worker_id(),
+               hello.name(), hello.version(), session->identity().capacity, hello.held_run_ids_size());
+  absl::MutexLock lock(&mu_);
+  sessions_.push_back(session);
+  connected_.push_back(session);
+  if (hello.held_run_ids_size() > 0) {
+    leases_.push_back({session, {hello.held_run_ids().begin(), hello.held_run_ids().end()}});
+  }
+  wake_ = true;
+}
+
+void Dispatcher::OnHeartbeat(const std::shared_ptr<WorkerSession>& session, const v1::WorkerHeartbeat& hb) {
+  absl::MutexLock lock(&mu_);
+  leases_.push_back({session, {hb.run_ids().begin(), hb.run_ids().end()}});
+}
+
+void Dispatcher::OnResults(const std::shared_ptr<WorkerSession>& session, const v1::RunResults& results) {
+  const absl::Time now = clock_.Now();
+  std::vector<std::string> malformed;
+  absl::MutexLock lock(&mu_);
+  for (const v1::RunResult& r : results.results()) {
+    if (!domain::IsUuid(r.run_id())) {
+      malformed.push_back(r.run_id());
+      continue;
+    }
+    results_.push_back({session, EndFromResult(r, now)});
+  }
+  if (!malformed.empty()) {
+    spdlog::warn("worker {} sent {} results with malformed run ids; dropped", session->identity().worker_id,
+                 malformed.size());
+    v1::ServerMessage ack;
+    for (const auto& id : malformed) ack.mutable_result_ack()->add_run_ids(id);
+    session->Send(std::move(ack));
+  }
+}
+
+void Dispatcher::OnClosed(const std::shared_ptr<WorkerSession>& session) {
+  absl::MutexLock lock(&mu_);
+  sessions_.erase(std::remove(sessions_.begin(), sessions_.end(), session), sessions_.end());
+  if (!session->hello_received()) return;
+  const std::string worker_id = session->identity().worker_id;
+  spdlog::info("worker disconnected worker_id={} held_runs={}", worker_id, session->HeldRuns().size());
+  // A worker that already reconnected (a new stream) keeps its row.
+  for (const auto& s : sessions_) {
+    if (s->identity().worker_id == worker_id) return;
+  }
+  disconnected_.push_back(worker_id);
+}
+
+std::vector<store::WorkerInfo> Dispatcher::LiveWorkers() const {
+  std::vector<std::shared_ptr<WorkerSession>> sessions;
+  {
+    absl::MutexLock lock(&mu_);
+    sessions = sessions_;
+  }
+  std::vector<store::WorkerInfo> out;
+  for (const auto& s : sessions) {
+    if (!s->hello_received() || !s->open()) continue;
+    WorkerSession::Identity id = s->identity();
+    out.push_back({id.worker_id, id.name, id.version, id.capacity, s->draining()});
+  }
+  return out;
+}
+
+int Dispatcher::ClaimAndAssign() {
+  std::vector<std::shared_ptr<WorkerSession>> sessions;
+  {
+    absl::MutexLock lock(&mu_);
+    sessions = sessions_;
+  }
+  // Deal slots out round-robin so work spreads over the workers.
+  std::vector<int> free;
+  for (const auto& s : sessions) free.push_back(s->FreeSlots());
+  std::vector<std::string> slots;
+  std::map<std::string, std::shared_ptr<WorkerSession>> by_worker;
+  for (bool added = true; added && static_cast<int>(slots.size()) < options_.max_batch;) {
+    added = false;
+    for (size_t i = 0; i < sessions.size() && static_cast<int>(slots.size()) < options_.max_batch; ++i) {
+      if (free[i] <= 0) continue;
+      --free[i];
+      const std::string id = sessions[i]->identity().worker_id;
+      slots.push_back(id);
+      by_worker[id] = sessions[i];
+      added = true;
+    }
+  }
+  if (slots.empty()) return 0;
+
+  absl::StatusOr<std::vector<store::ClaimedRun>> claimed = store_.Claim(slots, options_.lease);
+  if (!claimed.ok()) {
+    spdlog::warn("claiming due syncs failed: {}", std::string(claimed.status().message()));
+    return -1;
+  }
+  const absl::Time now = clock_.Now();
+  std::map<std::string, v1::ServerMessage> messages;
+  std::map<std::string, std::vector<std::string>> run_ids;
+  for (const store::ClaimedRun& c : *claimed) {
+    const std::string& worker = *c.run.worker_id;
+    v1::Assignment* a = messages[worker].mutable_assignments()->add_assignments();
+    api::ToProto(c.run, *a->mutable_run());
+    a->set_integration_id(c.run.integration_id);
+    a->set_integration_name(c.integration_name);
+    a->set_type(c.integration_type == domain::IntegrationType::kHttpJson ? v1::Integration::HTTP_JSON
+                                                                         : v1::Integration::DEMO);
+    *a->mutable_config() = api::StructFromJson(c.integration_config);
+    *a->mutable_deadline() =
+        api::TimestampOf(now + SyncTimeout(c.integration_config, options_.default_sync_timeout));
+    run_ids[worker].push_back(c.run.id);
+    spdlog::info("sync started integration_id={} run_id={} trigger={} attempt={} worker_id={} lag_ms={}",
+                 c.run.integration_id, c.run.id, domain::Name(c.run.trigger), c.run.attempt, worker,
+                 absl::ToInt64Milliseconds(*c.run.started_at - c.run.scheduled_for));
+  }
+  for (auto& [worker, message] : messages) {
+    const auto& session = by_worker.at(worker);
+    session->AddRuns(run_ids[worker]);
+    session->Send(std::move(message));
+  }
+  return static_cast<int>(claimed->size());
+}
+
+void Dispatcher::DispatchLoop() {
+  absl::Time next_reap = clock_.Now();
+  absl::Time next_presence = clock_.Now();
+  const absl::Duration stale_after = options_.presence_interval * 3;
+  while (true) {
+    {
+      absl::MutexLock lock(&mu_);
+      if (stopping_) break;
+      wake_ = false;
+    }
+    absl::Time now = clock_.Now();
+    absl::Time deadline = now + options_.safety_poll;
+    if (now >= next_reap) {
+      absl::StatusOr<int> failed = store_.FailExpiredLeases(options_.max_batch);
+      if (!failed.ok()) {
+        spdlog::warn("failing expired leases: {}", std::string(failed.status().message()));
+      } else if (*failed > 0) {
+        spdlog::warn("{} runs failed as WORKER_LOST: their lease ended without a heartbeat", *failed);
+      }
+      // A full batch means there may be more: look again soon.
+      next_reap = now + ((failed.ok() && *failed == options_.max_batch) ? absl::ZeroDuration()
+                                                                        : options_.reap_interval);
+    }
+    if (now >= next_presence) {
+      if (absl::Status s = store_.Heartbeat(LiveWorkers(), stale_after); !s.ok()) {
+        spdlog::warn("refreshing presence: {}", std::string(s.message()));
+      }
+      next_presence = now + options_.presence_interval;
+    }
+    const int assigned = ClaimAndAssign();
+    if (assigned < 0) {
+      deadline = std::min(deadline, now + kDatabaseRetry);
+    } else {
+      bool have_slots = false;
+      {
+        absl::MutexLock lock(&mu_);
+        for (const auto& s : sessions_) have_slots = have_slots || s->FreeSlots() > 0;
+      }
+      if (assigned > 0 && have_slots) continue;  // more may be due right now
+      if (have_slots) {
+        absl::StatusOr<std::optional<absl::Time>> next_due = store_.NextDue();
+        if (!next_due.ok()) {
+          deadline = std::min(deadline, now + kDatabaseRetry);
+        } else if (next_due->has_value()) {
+          deadline = std::min(
+              deadline, std::max(**next_due, now + (assigned == 0 ? kContendedRetry : absl::ZeroDuration())));
+        }
+      }
+    }
+    deadline = std::min({deadline, next_reap, next_presence});
+    absl::MutexLock lock(&mu_);
+    auto woken = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) { return wake_ || stopping_; };
+    mu_.AwaitWithDeadline(absl::Condition(&woken), absl::Now() + (deadline - clock_.Now()));
+  }
+}
+
+void Dispatcher::SessionLoop() {
+  while (true) {
+    std::vector<PendingResult> results;
+    std::vector<LeaseRequest> leases;
+    std::vector<std::shared_ptr<WorkerSession>> connected;
+    std::vector<std::string> disconnected;
+    bool stopping = false;
+    {
+      absl::MutexLock lock(&mu_);
+      auto has_work = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
+        return stopping_ || !results_.empty() || !leases_.empty() || !connected_.empty() ||
+               !disconnected_.empty();
+      };
+      mu_.AwaitWithTimeout(absl::Condition(&has_work), absl::Seconds(1));
+      stopping = stopping_;
+      while (!results_.empty() && static_cast<int>(results.size()) < options_.max_batch) {
+        results.push_back(std::move(results_.front()));
+        results_.pop_front();
+      }
+      leases.assign(std::make_move_iterator(leases_.begin()), std::make_move_iterator(leases_.end()));
+      leases_.clear();
+      connected.assign(connected_.begin(), connected_.end());
+      connected_.clear();
+      disconnected.assign(disconnected_.begin(), disconnected_.end());
+      disconnected_.clear();
+    }
+    for (const std::string& worker_id : disconnected) {
+      if (absl::Status s = store_.WorkerDisconnected(worker_id); !s.ok()) {
+        spdlog::warn("removing worker {}: {}", worker_id, std::string(s.message()));
+      }
+    }
+    for (const auto& session : connected) {
+      WorkerSession::Identity id = session->identity();
+      if (absl::Status s = store_.WorkerConnected({id.worker_id, id.name, id.version, id.capacity, false});
+          !s.ok()) {
+        spdlog::warn("recording worker {}: {}", id.worker_id, std::string(s.message()));
+      }
+    }
+    if (!results.empty()) ApplyResults(std::move(results));
+    if (!leases.empty()) ApplyLeases(std::move(leases));
+    if (stopping) {
+      absl::MutexLock lock(&mu_);
+      if (results_.empty()) break;
+    }
+  }
+}
+
+void Dispatcher::ApplyResults(std::vector<PendingResult> batch) {
+  std::vector<store::RunEnd> ends;
+  ends.reserve(batch.size());
+  for (const auto& p : batch) ends.push_back(p.end);
+  absl::StatusOr<std::vector<std::string>> finished = store_.FinishRuns(ends);
+  if (!finished.ok()) {
+    // Not acknowledged: keep them and try again; the worker also resends them after a reconnect.
+    spdlog::warn("recording {} sync results failed: {}", batch.size(),
+                 std::string(finished.status().message()));
+    absl::MutexLock lock(&mu_);
+    for (auto it = batch.rbegin(); it != batch.rend(); ++it) results_.push_front(std::move(*it));
+    mu_.AwaitWithTimeout(absl::Condition(&stopping_), kDatabaseRetry);
+    return;
+  }
+  std::set<std::string> newly(finished->begin(), finished->end());
+  std::map<WorkerSession*, std::pair<std::shared_ptr<WorkerSession>, std::vector<std::string>>> acks;
+  for (const auto& p : batch) {
+    auto& entry = acks[p.session.get()];
+    entry.first = p.session;
+    entry.second.push_back(p.end.run_id);
+    const bool applied = newly.count(p.end.run_id) > 0;
+    if (p.end.finish.success) {
+      spdlog::info("sync finished run_id={} worker_id={} status=SUCCESS records={}{}", p.end.run_id,
+                   p.session->identity().worker_id, p.end.records_count,
+                   applied ? "" : " (already recorded)");
+    } else {
+      spdlog::info("sync finished run_id={} worker_id={} status=FAILED error_code={}{}", p.end.run_id,
+                   p.session->identity().worker_id, p.end.finish.error_code,
+                   applied ? "" : " (already recorded)");
+    }
+  }
+  for (auto& [_, entry] : acks) {
+    v1::ServerMessage ack;
+    for (const auto& id : entry.second) ack.mutable_result_ack()->add_run_ids(id);
+    entry.first->RemoveRuns(entry.second);
+    entry.first->Send(std::move(ack));
+  }
+  Wake();
+}
+
+void Dispatcher::ApplyLeases(std::vector<LeaseRequest> batch) {
+  for (const LeaseRequest& req : batch) {
+    const std::string worker_id = req.session->identity().worker_id;
+    absl::StatusOr<std::vector<std::string>> alive =
+        store_.ExtendLeases(req.run_ids, worker_id, options_.lease);
+    if (!alive.ok()) {
+      spdlog::warn("extending leases of worker {}: {}", worker_id, std::string(alive.status().message()));
+      continue;
+    }
+    std::set<std::string> running(alive->begin(), alive->end());
+    std::vector<std::string> gone;
+    for (const auto& id : req.run_ids) {
+      if (running.count(id) == 0) gone.push_back(id);
+    }
+    // Runs that ended without this worker (lease ran out, or already recorded): stop wasting effort on them.
+    for (const auto& id : gone) {
+      v1::ServerMessage cancel;
+      cancel.mutable_cancel()->set_run_id(id);
+      cancel.mutable_cancel()->set_reason("the run is no longer running on this worker (its lease ended)");
+      req.session->Send(std::move(cancel));
+    }
+    req.session->RemoveRuns(gone);
+  }
+}
+
+}  // namespace syncd::dispatch

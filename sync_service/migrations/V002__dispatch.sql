@@ -1,0 +1,28 @@
+-- The sync loop: which replica and worker hold a run, workers and replicas that are alive.
+
+ALTER TABLE sync_runs ADD COLUMN replica_id text;
+
+-- The lease reaper's question: which running runs have an expired lease.
+CREATE INDEX sync_runs_lease_idx ON sync_runs (lease_expires_at) WHERE status = 'RUNNING';
+
+-- Manual triggers waiting for a worker, oldest first.
+CREATE INDEX sync_runs_pending_idx ON sync_runs (created_at, id) WHERE status = 'PENDING';
+
+-- A sync_service process. Rows of replicas that stopped refreshing last_seen_at are stale.
+CREATE TABLE replicas (
+  id           text PRIMARY KEY,
+  started_at   timestamptz NOT NULL,
+  last_seen_at timestamptz NOT NULL
+);
+
+-- A worker connected to a replica.
+CREATE TABLE workers (
+  id                text PRIMARY KEY,
+  name              text NOT NULL,
+  version           text NOT NULL,
+  capacity          integer NOT NULL,
+  replica_id        text NOT NULL,
+  connected_at      timestamptz NOT NULL,
+  last_heartbeat_at timestamptz NOT NULL,
+  draining          boolean NOT NULL DEFAULT false
+);

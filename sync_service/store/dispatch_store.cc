@@ -1,0 +1,284 @@
+#include "sync_service/store/dispatch_store.h"
+
+#include <map>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "sync_service/store/queries.h"
+#include "sync_service/store/rows.h"
+
+namespace syncd::store {
+namespace {
+
+ClaimedRun ClaimedFromRow(const pqxx::row& row) {
+  ClaimedRun c;
+  c.run = RunFromRow(row);
+  c.integration_name = row["integration_name"].as<std::string>();
+  c.integration_type = domain::ParseIntegrationType(row["integration_type"].as<std::string>())
+                           .value_or(domain::IntegrationType::kDemo);
+  c.integration_config = nlohmann::json::parse(row["integration_config"].as<std::string>());
+  return c;
+}
+
+std::string LateNote(const schedule::RunFinish& finish) {
+  return finish.success ? "(The worker later reported success, after its lease had ended; not applied.)"
+                        : "(The worker later reported a failure, after its lease had ended; not applied.)";
+}
+
+}  // namespace
+
+DispatchStore::DispatchStore(PgPool& pool, const Clock& clock, schedule::RetryPolicy policy,
+                             std::string replica_id, std::function<double()> uniform01)
+    : pool_(pool),
+      clock_(clock),
+      policy_(policy),
+      replica_id_(std::move(replica_id)),
+      started_at_(clock.Now()),
+      uniform01_(std::move(uniform01)) {}
+
+absl::StatusOr<std::vector<ClaimedRun>> DispatchStore::Claim(const std::vector<std::string>& slots,
+                                                             absl::Duration lease) {
+  if (slots.empty()) return std::vector<ClaimedRun>{};
+  const absl::Time now = clock_.Now();
+  const int64_t now_us = absl::ToUnixMicros(now);
+  const int64_t lease_us = absl::ToUnixMicros(now + lease);
+  return pool_.Transact<std::vector<ClaimedRun>>([&](pqxx::work& tx) {
+    std::vector<ClaimedRun> out;
+    for (const auto& row :
+         tx.exec_prepared(sql::kClaimPendingRuns.name, TextArray(slots), now_us, lease_us, replica_id_)) {
+      out.push_back(ClaimedFromRow(row));
+    }
+    if (out.size() < slots.size()) {
+      // The workers of the slots the manual runs took are not offered again.
+      std::map<std::string, int> taken;
+      for (const auto& c : out) ++taken[*c.run.worker_id];
+      std::vector<std::string> rest;
+      for (const std::string& w : slots) {
+        auto it = taken.find(w);
+        if (it != taken.end() && it->second > 0) {
+          --it->second;
+        } else {
+          rest.push_back(w);
+        }
+      }
+      for (const auto& row :
+           tx.exec_prepared(sql::kClaimDueRuns.name, TextArray(rest), now_us, lease_us, replica_id_)) {
+        out.push_back(ClaimedFromRow(row));
+      }
+    }
+    return out;
+  });
+}
+
+absl::StatusOr<std::optional<absl::Time>> DispatchStore::NextDue() {
+  return pool_.Transact<std::optional<absl::Time>>(
+      [&](pqxx::work& tx) { return TimeOf(tx.exec_prepared1(sql::kNextDue.name)[0]); });
+}
+
+absl::StatusOr<std::vector<std::string>> DispatchStore::FinishRuns(const std::vector<RunEnd>& ends) {
+  if (ends.empty()) return std::vector<std::string>{};
+  std::vector<std::string> ids;
+  std::vector<std::optional<std::string>> statuses, codes, messages, suggestions;
+  std::vector<std::optional<int64_t>> completed;
+  std::vector<std::optional<int32_t>> records;
+  std::vector<bool> only_if_expired;
+  std::map<std::string, const RunEnd*> by_id;
+  for (const RunEnd& e : ends) {
+    if (!by_id.emplace(e.run_id, &e).second) continue;  // the same result twice in one batch
+    ids.push_back(e.run_id);
+    statuses.push_back(std::string(
+        domain::Name(e.finish.success ? domain::RunStatus::kSuccess : domain::RunStatus::kFailed)));
+    completed.push_back(absl::ToUnixMicros(e.finish.completed_at));
+    records.push_back(e.records_count);
+    auto optional_text = [](const std::string& s) -> std::optional<std::string> {
+      if (s.empty()) return std::nullopt;
+      return s;
+    };
+    codes.push_back(optional_text(e.finish.error_code));
+    messages.push_back(optional_text(e.finish.error_message));
+    suggestions.push_back(optional_text(e.finish.suggestion));
+    only_if_expired.push_back(e.only_if_expired);
+  }
+  const int64_t now_us = absl::ToUnixMicros(clock_.Now());
+  return pool_.Transact<std::vector<std::string>>([&](pqxx::work& tx) {
+    const std::string id_array = TextArray(ids);
+    std::map<std::string, schedule::ScheduleState> states;
+    for (const auto& row : tx.exec_prepared(sql::kLockIntegrationsOfRuns.name, id_array)) {
+      states[row["id"].as<std::string>()] = {Opt<int32_t>(row["sync_interval_seconds"]),
+                                             row["sync_enabled"].as<bool>(),
+                                             row["retry_count"].as<int32_t>()};
+    }
+    pqxx::result finished = tx.exec_prepared(
+        sql::kFinishRuns.name, id_array, TextArray(statuses), IntArray(completed), IntArray(records),
+        TextArray(codes), TextArray(messages), TextArray(suggestions), now_us, BoolArray(only_if_expired));
+
+    std::vector<std::string> done;
+    std::vector<std::string> integration_ids;
+    std::vector<std::optional<int64_t>> next_us, last_us;
+    std::vector<std::optional<int32_t>> retry_counts;
+    std::vector<bool> enabled;
+    std::vector<std::optional<std::string>> paused_reasons, last_status, last_error;
+    for (const auto& row : finished) {
+      const std::string run_id = row["id"].as<std::string>();
+      const std::string integration_id = row["integration_id"].as<std::string>();
+      done.push_back(run_id);
+      auto state = states.find(integration_id);
+      if (state == states.end()) continue;  // cannot happen: the run was RUNNING under the lock
+      const schedule::RunFinish& finish = by_id.at(run_id)->finish;
+      const schedule::ScheduleAfterRun after = schedule::AfterRun(state->second, finish, policy_, uniform01_);
+      integration_ids.push_back(integration_id);
+      next_us.push_back(MicrosOf(after.next_sync_at));
+      retry_counts.push_back(after.retry_count);
+      enabled.push_back(after.sync_enabled);
+      paused_reasons.push_back(after.paused_reason);
+      last_us.push_back(absl::ToUnixMicros(finish.completed_at));
+      last_status.push_back(std::string(finish.success ? "SUCCESS" : "FAILED"));
+      last_error.push_back(finish.success ? std::nullopt : std::optional<std::string>(finish.error_message));
+    }
+    if (!integration_ids.empty()) {
+      tx.exec_prepared0(sql::kUpdateSchedules.name, TextArray(integration_ids), IntArray(next_us),
+                        IntArray(retry_counts), BoolArray(enabled), TextArray(paused_reasons),
+                        IntArray(last_us), TextArray(last_status), TextArray(last_error));
+      tx.exec_prepared(sql::kNotifyDispatch.name);
+    }
+    if (done.size() < ids.size()) {
+      std::vector<std::string> late_ids;
+      std::vector<std::string> notes;
+      for (const std::string& id : ids) {
+        if (std::find(done.begin(), done.end(), id) != done.end() || by_id.at(id)->only_if_expired) continue;
+        late_ids.push_back(id);
+        notes.push_back(LateNote(by_id.at(id)->finish));
+      }
+      if (!late_ids.empty())
+        tx.exec_prepared0(sql::kNoteLateResults.name, TextArray(late_ids), TextArray(notes));
+    }
+    return done;
+  });
+}
+
+absl::StatusOr<int> DispatchStore::FailExpiredLeases(int limit) {
+  const absl::Time now = clock_.Now();
+  absl::StatusOr<std::vector<RunEnd>> expired = pool_.Transact<std::vector<RunEnd>>([&](pqxx::work& tx) {
+    std::vector<RunEnd> out;
+    for (const auto& row : tx.exec_prepared(sql::kExpiredRuns.name, absl::ToUnixMicros(now), limit)) {
+      RunEnd e;
+      e.run_id = row["id"].as<std::string>();
+      e.only_if_expired = true;
+      e.finish.completed_at = now;
+      e.finish.error_code = "WORKER_LOST";
+      const std::string worker = Opt<std::string>(row["worker_id"]).value_or("unknown");
+      e.finish.error_message = absl::StrCat("Worker ", worker,
+                                            " stopped reporting on this sync (its process exited or lost its "
+                                            "connection) and did not come back before the lease ended.");
+      e.finish.suggestion =
+          "Nothing to change in the integration: the sync is retried on another worker. If this repeats, "
+          "check "
+          "the workers' logs and resources (memory limits, restarts).";
+      out.push_back(std::move(e));
+    }
+    return out;
+  });
+  if (!expired.ok()) return expired.status();
+  if (expired->empty()) return 0;
+  absl::StatusOr<std::vector<std::string>> failed = FinishRuns(*expired);
+  if (!failed.ok()) return failed.status();
+  return static_cast<int>(failed->size());
+}
+
+absl::StatusOr<std::vector<std::string>> DispatchStore::ExtendLeases(const std::vector<std::string>& run_ids,
+                                                                     const std::string& worker_id,
+                                                                     absl::Duration lease) {
+  if (run_ids.empty()) return std::vector<std::string>{};
+  const int64_t until = absl::ToUnixMicros(clock_.Now() + lease);
+  return pool_.Transact<std::vector<std::string>>([&](pqxx::work& tx) {
+    std::vector<std::string> alive;
+    for (const auto& row :
+         tx.exec_prepared(sql::kExtendLeases.name, TextArray(run_ids), until, replica_id_, worker_id)) {
+      alive.push_back(row[0].as<std::string>());
+    }
+    return alive;
+  });
+}
+
+absl::Status DispatchStore::Heartbeat(const std::vector<WorkerInfo>& workers, absl::Duration stale_after) {
+  const absl::Time now = clock_.Now();
+  return pool_
+      .Transact<bool>([&](pqxx::work& tx) {
+        const int64_t now_us = absl::ToUnixMicros(now);
+        tx.exec_prepared0(sql::kUpsertReplica.name, replica_id_, absl::ToUnixMicros(started_at_), now_us);
+        for (const WorkerInfo& w : workers) {
+          tx.exec_prepared0(sql::kUpsertWorker.name, w.id, w.name, w.version, w.capacity, replica_id_, now_us,
+                            w.draining);
+        }
+        const int64_t stale_us = absl::ToUnixMicros(now - stale_after);
+        tx.exec_prepared0(sql::kDeleteStaleWorkers.name, stale_us);
+        tx.exec_prepared0(sql::kDeleteStaleReplicas.name, stale_us);
+        return true;
+      })
+      .status();
+}
+
+absl::Status DispatchStore::WorkerConnected(const WorkerInfo& w) {
+  const int64_t now_us = absl::ToUnixMicros(clock_.Now());
+  return pool_
+      .Transact<bool>([&](pqxx::work& tx) {
+        tx.exec_prepared0(sql::kUpsertWorker.name, w.id, w.name, w.version, w.capacity, replica_id_, now_us,
+                          w.draining);
+        return true;
+      })
+      .status();
+}
+
+absl::Status DispatchStore::WorkerDisconnected(const std::string& worker_id) {
+  return pool_
+      .Transact<bool>([&](pqxx::work& tx) {
+        tx.exec_prepared0(sql::kDeleteWorker.name, worker_id, replica_id_);
+        return true;
+      })
+      .status();
+}
+
+absl::Status DispatchStore::ReplicaStopped() {
+  return pool_
+      .Transact<bool>([&](pqxx::work& tx) {
+        tx.exec_prepared0(sql::kDeleteReplica.name, replica_id_);
+        return true;
+      })
+      .status();
+}
+
+absl::StatusOr<std::vector<WorkerRow>> DispatchStore::ListWorkers(absl::Duration fresh) {
+  const int64_t since = absl::ToUnixMicros(clock_.Now() - fresh);
+  return pool_.Transact<std::vector<WorkerRow>>([&](pqxx::work& tx) {
+    std::vector<WorkerRow> out;
+    for (const auto& row : tx.exec_prepared(sql::kListWorkers.name, since)) {
+      WorkerRow w;
+      w.info.id = row["id"].as<std::string>();
+      w.info.name = row["name"].as<std::string>();
+      w.info.version = row["version"].as<std::string>();
+      w.info.capacity = row["capacity"].as<int32_t>();
+      w.info.draining = row["draining"].as<bool>();
+      w.connected_at = *TimeOf(row["connected_at"]);
+      w.last_heartbeat_at = *TimeOf(row["last_heartbeat_at"]);
+      if (auto running = Opt<std::string>(row["running"])) {
+        w.running_run_ids = absl::StrSplit(*running, ',', absl::SkipEmpty());
+      }
+      out.push_back(std::move(w));
+    }
+    return out;
+  });
+}
+
+absl::StatusOr<bool> DispatchStore::SchedulerRunning(absl::Duration fresh) {
+  const int64_t since = absl::ToUnixMicros(clock_.Now() - fresh);
+  return pool_.Transact<bool>(
+      [&](pqxx::work& tx) { return tx.exec_prepared1(sql::kSchedulerRunning.name, since)[0].as<bool>(); });
+}
+
+absl::StatusOr<int32_t> DispatchStore::DueBacklog() {
+  const int64_t now_us = absl::ToUnixMicros(clock_.Now());
+  return pool_.Transact<int32_t>(
+      [&](pqxx::work& tx) { return tx.exec_prepared1(sql::kDueBacklog.name, now_us)[0].as<int32_t>(); });
+}
+
+}  // namespace syncd::store

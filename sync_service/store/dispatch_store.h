@@ -1,0 +1,102 @@
+// DispatchStore: the sync loop's side of the database. Claims due work for free worker slots, finishes
+// runs in batches and moves each integration's schedule on, keeps leases alive, fails runs whose lease ran
+// out, and records which replicas and workers are alive. Every method is one transaction; batches keep the
+// round trips per sync low.
+//
+//   DispatchStore store(pool, clock, policy, "replica-1");
+//   absl::StatusOr<std::vector<ClaimedRun>> claimed = store.Claim({"worker-a", "worker-a", "worker-b"},
+//   lease);
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "common/clock.h"
+#include "common/pg_pool.h"
+#include "sync_service/domain/model.h"
+#include "sync_service/schedule/retry_policy.h"
+
+namespace syncd::store {
+
+// A run handed to a worker, with the integration as it was when claimed.
+struct ClaimedRun {
+  domain::SyncRun run;
+  std::string integration_name;
+  domain::IntegrationType integration_type = domain::IntegrationType::kDemo;
+  nlohmann::json integration_config;
+};
+
+// A run's end, as a worker reported it (or the reaper decided).
+struct RunEnd {
+  std::string run_id;
+  schedule::RunFinish finish;
+  int32_t records_count = 0;
+  // Finish only if the lease has run out (the reaper), so a heartbeat that just arrived wins.
+  bool only_if_expired = false;
+};
+
+struct WorkerInfo {
+  std::string id;
+  std::string name;
+  std::string version;
+  int32_t capacity = 0;
+  bool draining = false;
+};
+
+struct WorkerRow {
+  WorkerInfo info;
+  absl::Time connected_at;
+  absl::Time last_heartbeat_at;
+  std::vector<std::string> running_run_ids;
+};
+
+class DispatchStore {
+ public:
+  // `uniform01` draws the retry jitter.
+  DispatchStore(PgPool& pool, const Clock& clock, schedule::RetryPolicy policy, std::string replica_id,
+                std::function<double()> uniform01);
+
+  const std::string& replica_id() const { return replica_id_; }
+
+  // Starts runs for up to slots.size() pieces of work: waiting manual runs first, then due integrations.
+  // slots[i] is the worker that gets the i-th run.
+  absl::StatusOr<std::vector<ClaimedRun>> Claim(const std::vector<std::string>& slots, absl::Duration lease);
+
+  // When there may be work again: the earliest next_sync_at or waiting manual run (nullopt: none at all).
+  absl::StatusOr<std::optional<absl::Time>> NextDue();
+
+  // Finishes the runs and moves their integrations' schedules on. Returns the ids of the runs this call
+  // finished; the others had finished already (a repeated or late result) and are left as they were.
+  absl::StatusOr<std::vector<std::string>> FinishRuns(const std::vector<RunEnd>& ends);
+
+  // Fails runs whose lease ran out as WORKER_LOST (retried by the normal rules). Returns how many.
+  absl::StatusOr<int> FailExpiredLeases(int limit);
+
+  // Extends the leases of runs held by `worker_id` (on this replica); returns the run ids still RUNNING.
+  absl::StatusOr<std::vector<std::string>> ExtendLeases(const std::vector<std::string>& run_ids,
+                                                        const std::string& worker_id, absl::Duration lease);
+
+  // Presence: this replica and its workers are alive; rows not refreshed for `stale_after` are removed.
+  absl::Status Heartbeat(const std::vector<WorkerInfo>& workers, absl::Duration stale_after);
+  absl::Status WorkerConnected(const WorkerInfo& worker);
+  absl::Status WorkerDisconnected(const std::string& worker_id);
+  absl::Status ReplicaStopped();
+
+  // For GetWorkerStatus: workers heard from within `fresh`, and whether a replica is dispatching.
+  absl::StatusOr<std::vector<WorkerRow>> ListWorkers(absl::Duration fresh);
+  absl::StatusOr<bool> SchedulerRunning(absl::Duration fresh);
+  absl::StatusOr<int32_t> DueBacklog();
+
+ private:
+  PgPool& pool_;
+  const Clock& clock_;
+  const schedule::RetryPolicy policy_;
+  const std::string replica_id_;
+  const absl::Time started_at_;
+  std::function<double()> uniform01_;
+};
+
+}  // namespace syncd::store

@@ -1,0 +1,66 @@
+// The connector interface: one implementation per integration type. A connector reads records from a source
+// for one sync and says how it went; the worker handles everything around it (threads, deadlines, cancels,
+// reporting).
+//
+//   std::unique_ptr<Connector> demo = MakeDemoConnector(random);
+//   SyncOutcome outcome = demo->Run(job, context);
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+
+#include "absl/time/time.h"
+
+namespace syncd::worker {
+
+// One sync, as assigned by sync_service.
+struct SyncJob {
+  std::string run_id;
+  std::string integration_id;
+  std::string integration_name;
+  // "HTTP_JSON", "DEMO".
+  std::string type;
+  nlohmann::json config;
+  int attempt = 1;
+  absl::Time deadline;
+};
+
+// What a connector may ask of the worker while it runs.
+class SyncContext {
+ public:
+  virtual ~SyncContext() = default;
+  // The sync was cancelled or its deadline passed: stop soon.
+  virtual bool Stopped() const = 0;
+  virtual absl::Time Deadline() const = 0;
+  // Waits up to `d`; returns false (early) when the sync is stopped meanwhile.
+  virtual bool Sleep(absl::Duration d) = 0;
+  // Records read and pages fetched so far.
+  virtual void Progress(int records, int pages) = 0;
+};
+
+// A failure an admin can act on: a stable code, what happened, and what to do about it.
+struct SyncFailure {
+  std::string code;
+  std::string message;
+  std::string suggestion;
+  // RATE_LIMITED: when the source accepts requests again.
+  std::optional<absl::Time> retry_after;
+};
+
+struct SyncOutcome {
+  bool success = false;
+  int records_count = 0;
+  SyncFailure failure;
+
+  static SyncOutcome Success(int records) { return {true, records, {}}; }
+  static SyncOutcome Failure(SyncFailure f) { return {false, 0, std::move(f)}; }
+};
+
+class Connector {
+ public:
+  virtual ~Connector() = default;
+  virtual SyncOutcome Run(const SyncJob& job, SyncContext& context) = 0;
+};
+
+}  // namespace syncd::worker

@@ -1,0 +1,41 @@
+#include "worker_service/http/health_server.h"
+
+#include <httplib.h>
+
+#include "absl/strings/str_cat.h"
+
+namespace syncd::worker {
+
+HealthServer::HealthServer(std::function<bool()> ready, std::function<std::string()> describe)
+    : ready_(std::move(ready)), describe_(std::move(describe)), server_(std::make_unique<httplib::Server>()) {
+  server_->Get("/healthz", [this](const httplib::Request&, httplib::Response& res) {
+    res.set_content(absl::StrCat(R"({"status":"ok",)", describe_(), "}"), "application/json");
+  });
+  server_->Get("/readyz", [this](const httplib::Request&, httplib::Response& res) {
+    const bool ready = ready_();
+    res.status = ready ? 200 : 503;
+    res.set_content(absl::StrCat(R"({"status":")", ready ? "ready" : "not ready", R"(",)", describe_(), "}"),
+                    "application/json");
+  });
+}
+
+HealthServer::~HealthServer() { Stop(); }
+
+absl::StatusOr<int> HealthServer::Start(const std::string& host, int port) {
+  int bound = port;
+  if (port == 0) {
+    bound = server_->bind_to_any_port(host);
+  } else if (!server_->bind_to_port(host, port)) {
+    bound = -1;
+  }
+  if (bound <= 0) return absl::UnavailableError(absl::StrCat("cannot listen on ", host, ":", port));
+  thread_ = std::thread([this] { server_->listen_after_bind(); });
+  return bound;
+}
+
+void HealthServer::Stop() {
+  if (server_ != nullptr) server_->stop();
+  if (thread_.joinable()) thread_.join();
+}
+
+}  // namespace syncd::worker

@@ -1,0 +1,103 @@
+// WorkerAgent: a worker's life. Holds one WorkerService.Connect stream to sync_service (reconnecting with
+// backoff when it breaks), runs assigned syncs on a bounded pool of threads, and reports results until
+// sync_service acknowledges them. Syncs keep running while the stream is down; their results are sent once
+// it is back, so a sync_service restart loses nothing.
+//
+//   WorkerAgent agent(options, connectors);
+//   agent.Start();
+//   ...                       // on SIGTERM:
+//   agent.Drain(absl::Seconds(30));
+#pragma once
+
+#include <grpcpp/grpcpp.h>
+
+#include <atomic>
+#include <deque>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/synchronization/mutex.h"
+#include "syncd/v1/worker_service.grpc.pb.h"
+#include "worker_service/connectors/connector.h"
+
+namespace syncd::worker {
+
+struct WorkerOptions {
+  std::string sync_service_address = "localhost:50051";
+  std::string worker_id;
+  std::string name;
+  std::string version;
+  int capacity = 3;
+  // Reconnect backoff: doubles from min to max, with jitter.
+  absl::Duration reconnect_min = absl::Milliseconds(200);
+  absl::Duration reconnect_max = absl::Seconds(5);
+  // Until sync_service says otherwise in its hello ack.
+  absl::Duration heartbeat_interval = absl::Seconds(5);
+};
+
+// Connectors by integration type ("DEMO", "HTTP_JSON").
+using ConnectorMap = std::map<std::string, std::unique_ptr<Connector>>;
+
+class WorkerAgent {
+ public:
+  WorkerAgent(WorkerOptions options, ConnectorMap connectors);
+  ~WorkerAgent();
+
+  void Start();
+  // Takes no new work, lets running syncs finish (cancelling those still running at the deadline), waits for
+  // their results to be acknowledged, then closes the stream. Returns true if everything was reported.
+  bool Drain(absl::Duration timeout);
+
+  // Connected to sync_service and accepting work (for /readyz).
+  bool Ready() const;
+  int Running() const;
+
+ private:
+  struct RunningSync {
+    SyncJob job;
+    std::shared_ptr<std::atomic<bool>> cancelled;
+  };
+  class Context;
+
+  void ConnectionLoop();
+  void SenderLoop();
+  void ExecutorLoop();
+  void HandleMessage(const v1::ServerMessage& message);
+  void Finish(const SyncJob& job, const SyncOutcome& outcome, absl::Time started);
+  bool Write(const v1::WorkerMessage& message);
+  v1::WorkerMessage HeartbeatMessage() const;
+
+  const WorkerOptions options_;
+  const ConnectorMap connectors_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<v1::WorkerService::Stub> stub_;
+
+  mutable absl::Mutex mu_;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  bool draining_ ABSL_GUARDED_BY(mu_) = false;
+  bool connected_ ABSL_GUARDED_BY(mu_) = false;
+  absl::Duration heartbeat_interval_ ABSL_GUARDED_BY(mu_);
+  std::deque<SyncJob> queue_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, RunningSync> running_ ABSL_GUARDED_BY(mu_);
+  // Finished, sent or not, until sync_service acknowledges them.
+  std::map<std::string, v1::RunResult> unacked_ ABSL_GUARDED_BY(mu_);
+  // Finished and not yet written on the current stream.
+  std::vector<std::string> unsent_ ABSL_GUARDED_BY(mu_);
+  bool heartbeat_due_ ABSL_GUARDED_BY(mu_) = false;
+
+  // Serialises writes on the current stream; the stream pointer is only replaced under it.
+  absl::Mutex write_mu_;
+  grpc::ClientReaderWriter<v1::WorkerMessage, v1::ServerMessage>* stream_ ABSL_GUARDED_BY(write_mu_) =
+      nullptr;
+  grpc::ClientContext* stream_context_ ABSL_GUARDED_BY(write_mu_) = nullptr;
+
+  std::thread connection_thread_;
+  std::thread sender_thread_;
+  std::vector<std::thread> executors_;
+};
+
+}  // namespace syncd::worker
