@@ -68,6 +68,10 @@ ABSL_FLAG(int, dispatch_batch, syncd::EnvOr("SYNC_SERVICE_DISPATCH_BATCH", 512),
 ABSL_FLAG(std::string, replica_id, syncd::EnvOr("SYNC_SERVICE_REPLICA_ID", std::string()),
           "Name of this replica in the database; default host name, process id and a random suffix "
           "[env SYNC_SERVICE_REPLICA_ID]");
+ABSL_FLAG(absl::Duration, min_sync_interval,
+          syncd::EnvOr("SYNC_SERVICE_MIN_SYNC_INTERVAL", absl::Seconds(60)),
+          "Shortest syncInterval the API accepts; lower it only for demos and tests "
+          "[env SYNC_SERVICE_MIN_SYNC_INTERVAL]");
 ABSL_FLAG(std::string, port_file, "",
           "When set, write the bound host:port to this file once serving (for tests and scripts)");
 
@@ -116,6 +120,11 @@ int Run() {
     spdlog::error("--max_retries must be >= 0, --retry_jitter within 0..1, --retry_base_delay positive");
     return 2;
   }
+  if (absl::GetFlag(FLAGS_min_sync_interval) < absl::Seconds(1) ||
+      absl::GetFlag(FLAGS_min_sync_interval) > absl::Seconds(domain::kMaxSyncIntervalSeconds)) {
+    spdlog::error("--min_sync_interval must be between 1s and 7 days");
+    return 2;
+  }
   if (absl::GetFlag(FLAGS_dispatch_batch) < 1) {
     spdlog::error("--dispatch_batch must be at least 1");
     return 2;
@@ -138,7 +147,10 @@ int Run() {
   RealClock clock;
   PgPool pool({.url = database_url, .size = absl::GetFlag(FLAGS_db_pool_size)},
               &store::SyncStore::PrepareStatements);
-  store::SyncStore store(pool, clock);
+  domain::IntervalRules interval_rules;
+  interval_rules.min_seconds =
+      static_cast<int32_t>(absl::ToInt64Seconds(absl::GetFlag(FLAGS_min_sync_interval)));
+  store::SyncStore store(pool, clock, interval_rules);
 
   schedule::RetryPolicy retry_policy;
   retry_policy.base_delay = absl::GetFlag(FLAGS_retry_base_delay);

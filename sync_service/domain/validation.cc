@@ -81,7 +81,8 @@ bool IsUuid(const std::string& id) {
   return true;
 }
 
-void ValidateInterval(const IntervalInput& interval, const std::string& field, FieldViolations& out) {
+void ValidateInterval(const IntervalInput& interval, const std::string& field, FieldViolations& out,
+                      const IntervalRules& rules) {
   switch (interval.kind) {
     case IntervalInput::Kind::kAbsent:
     case IntervalInput::Kind::kNull:
@@ -95,10 +96,9 @@ void ValidateInterval(const IntervalInput& interval, const std::string& field, F
   const double s = interval.seconds;
   if (!std::isfinite(s) || std::floor(s) != s) {
     out.push_back({field, "must be a whole number of seconds"});
-  } else if (s < kMinSyncIntervalSeconds || s > kMaxSyncIntervalSeconds) {
-    out.push_back(
-        {field, absl::StrCat("must be between ", kMinSyncIntervalSeconds, " and ", kMaxSyncIntervalSeconds,
-                             " seconds (1 minute to 7 days), or null for manual only")});
+  } else if (s < rules.min_seconds || s > rules.max_seconds) {
+    out.push_back({field, absl::StrCat("must be between ", rules.min_seconds, " and ", rules.max_seconds,
+                                       " seconds, or null for manual only")});
   }
 }
 
@@ -133,7 +133,8 @@ std::optional<int32_t> IntervalOf(const IntervalInput& input, std::optional<int3
 
 }  // namespace
 
-FieldViolations NewIntegration(const IntegrationChanges& changes, absl::Time now, Integration& out) {
+FieldViolations NewIntegration(const IntegrationChanges& changes, absl::Time now, Integration& out,
+                               const IntervalRules& rules) {
   FieldViolations violations;
   ValidateName(changes.name, /*required=*/true, violations);
   if (changes.type_unknown) {
@@ -143,7 +144,7 @@ FieldViolations NewIntegration(const IntegrationChanges& changes, absl::Time now
   } else {
     ValidateConfig(*changes.type, changes.config.value_or(nlohmann::json::object()), violations);
   }
-  ValidateInterval(changes.sync_interval, "syncInterval", violations);
+  ValidateInterval(changes.sync_interval, "syncInterval", violations, rules);
   if (!violations.empty()) return violations;
 
   Integration created;
@@ -161,11 +162,11 @@ FieldViolations NewIntegration(const IntegrationChanges& changes, absl::Time now
 }
 
 FieldViolations ApplyChanges(const Integration& current, const IntegrationChanges& changes, absl::Time now,
-                             Integration& out) {
+                             Integration& out, const IntervalRules& rules) {
   FieldViolations violations;
   ValidateName(changes.name, /*required=*/false, violations);
   if (changes.type_unknown) violations.push_back({"type", "must be HTTP_JSON or DEMO"});
-  ValidateInterval(changes.sync_interval, "syncInterval", violations);
+  ValidateInterval(changes.sync_interval, "syncInterval", violations, rules);
 
   Integration next = current;
   if (changes.name.has_value()) next.name = NormalizeName(*changes.name);

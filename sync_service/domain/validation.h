@@ -24,6 +24,13 @@ inline constexpr size_t kMaxNameLength = 200;
 inline constexpr int32_t kDefaultPageSize = 20;
 inline constexpr int32_t kMaxPageSize = 100;
 
+// The interval range the service accepts. Operators may lower the minimum (--min_sync_interval) for demos
+// and tests; the API documents the defaults.
+struct IntervalRules {
+  int32_t min_seconds = kMinSyncIntervalSeconds;
+  int32_t max_seconds = kMaxSyncIntervalSeconds;
+};
+
 // A sync interval as a request gave it: left out, null (manual only), a number, or something else.
 struct IntervalInput {
   enum class Kind { kAbsent, kNull, kNumber, kNotANumber };
@@ -48,17 +55,19 @@ struct IntegrationChanges {
 };
 
 // Checks a sync interval and reports it under `field`.
-void ValidateInterval(const IntervalInput& interval, const std::string& field, FieldViolations& out);
+void ValidateInterval(const IntervalInput& interval, const std::string& field, FieldViolations& out,
+                      const IntervalRules& rules = {});
 
 // A new integration from a create request: name and type required, defaults for what is left out, and
 // due at once when enabled with an interval. Fills `out` only when there are no violations.
-FieldViolations NewIntegration(const IntegrationChanges& changes, absl::Time now, Integration& out);
+FieldViolations NewIntegration(const IntegrationChanges& changes, absl::Time now, Integration& out,
+                               const IntervalRules& rules = {});
 
 // `current` with the changes of an update request applied: what is left out stays, the next sync time
 // follows the new settings. The merged result is validated (a new type is checked against the config the
 // integration will have). Fills `out` only when there are no violations.
 FieldViolations ApplyChanges(const Integration& current, const IntegrationChanges& changes, absl::Time now,
-                             Integration& out);
+                             Integration& out, const IntervalRules& rules = {});
 
 // Connector settings that cannot work are rejected when saved, not at the first sync.
 void ValidateConfig(IntegrationType type, const nlohmann::json& config, FieldViolations& out);

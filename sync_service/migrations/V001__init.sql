@@ -5,8 +5,8 @@ CREATE TABLE integrations (
   name                  text NOT NULL CHECK (char_length(name) BETWEEN 1 AND 200),
   type                  text NOT NULL CHECK (type IN ('HTTP_JSON', 'DEMO')),
   config                jsonb NOT NULL DEFAULT '{}' CHECK (jsonb_typeof(config) = 'object'),
-  -- NULL: manual only.
-  sync_interval_seconds integer CHECK (sync_interval_seconds BETWEEN 60 AND 604800),
+  -- NULL: manual only. The service enforces its configured range (60 s .. 7 days by default).
+  sync_interval_seconds integer CHECK (sync_interval_seconds BETWEEN 1 AND 604800),
   sync_enabled          boolean NOT NULL DEFAULT true,
   -- NULL when paused or manual only.
   next_sync_at          timestamptz,

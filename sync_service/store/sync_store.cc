@@ -35,7 +35,7 @@ void SyncStore::PrepareStatements(pqxx::connection& conn) {
 
 absl::StatusOr<Integration> SyncStore::CreateIntegration(const domain::IntegrationChanges& changes) {
   Integration fresh;
-  FieldViolations violations = domain::NewIntegration(changes, clock_.Now(), fresh);
+  FieldViolations violations = domain::NewIntegration(changes, clock_.Now(), fresh, rules_);
   if (!violations.empty()) return InvalidArgumentError(violations);
   absl::StatusOr<Integration> created = pool_.Transact<Integration>([&](pqxx::work& tx) {
     const std::string id =
@@ -76,7 +76,7 @@ absl::StatusOr<Integration> SyncStore::UpdateIntegration(const std::string& id,
         if (r.empty()) return NotFound(id);
         Integration next;
         FieldViolations violations =
-            domain::ApplyChanges(IntegrationFromRow(r[0]), changes, clock_.Now(), next);
+            domain::ApplyChanges(IntegrationFromRow(r[0]), changes, clock_.Now(), next, rules_);
         if (!violations.empty()) return InvalidArgumentError(violations);
         name = next.name;
         WriteIntegration(tx, next);

@@ -30,7 +30,8 @@ struct TriggerResult {
 
 class SyncStore {
  public:
-  SyncStore(PgPool& pool, const Clock& clock) : pool_(pool), clock_(clock) {}
+  SyncStore(PgPool& pool, const Clock& clock, domain::IntervalRules rules = {})
+      : pool_(pool), clock_(clock), rules_(rules) {}
 
   // Prepares the store's statements on a new connection (pass to PgPool).
   static void PrepareStatements(pqxx::connection& conn);
@@ -58,6 +59,7 @@ class SyncStore {
  private:
   PgPool& pool_;
   const Clock& clock_;
+  const domain::IntervalRules rules_;
 };
 
 }  // namespace syncd::store
