@@ -18,11 +18,19 @@ absl::Status CheckId(const std::string& id) {
 
 }  // namespace
 
-grpc::Status SyncServiceImpl::ListIntegrations(grpc::ServerContext*, const v1::ListIntegrationsRequest*,
+grpc::Status SyncServiceImpl::ListIntegrations(grpc::ServerContext*, const v1::ListIntegrationsRequest* req,
                                                v1::ListIntegrationsResponse* resp) {
-  absl::StatusOr<std::vector<domain::Integration>> list = store_.ListIntegrations();
+  domain::PageRequest page;
+  FieldViolations violations =
+      domain::ValidatePage(req->page(), req->page_size(), page, domain::kDefaultIntegrationPageSize,
+                           domain::kMaxIntegrationPageSize);
+  if (!violations.empty()) return ToGrpcStatus(InvalidArgumentError(violations));
+  absl::StatusOr<store::IntegrationPage> list = store_.ListIntegrations(page);
   if (!list.ok()) return ToGrpcStatus(list.status());
-  for (const auto& i : *list) ToProto(i, *resp->add_integrations());
+  for (const auto& i : list->integrations) ToProto(i, *resp->add_integrations());
+  resp->set_total(list->total);
+  resp->set_page(page.page);
+  resp->set_page_size(page.page_size);
   return grpc::Status::OK;
 }
 

@@ -187,9 +187,9 @@ int Dispatcher::ClaimAndAssign() {
     *a->mutable_deadline() =
         api::TimestampOf(now + SyncTimeout(c.integration_config, options_.default_sync_timeout));
     run_ids[worker].push_back(c.run.id);
-    spdlog::info("sync started integration_id={} run_id={} trigger={} attempt={} worker_id={} lag_ms={}",
-                 c.run.integration_id, c.run.id, domain::Name(c.run.trigger), c.run.attempt, worker,
-                 absl::ToInt64Milliseconds(*c.run.started_at - c.run.scheduled_for));
+    spdlog::debug("sync started integration_id={} run_id={} trigger={} attempt={} worker_id={} lag_ms={}",
+                  c.run.integration_id, c.run.id, domain::Name(c.run.trigger), c.run.attempt, worker,
+                  absl::ToInt64Milliseconds(*c.run.started_at - c.run.scheduled_for));
   }
   for (auto& [worker, message] : messages) {
     const auto& session = by_worker.at(worker);

@@ -195,14 +195,15 @@ FieldViolations ApplyChanges(const Integration& current, const IntegrationChange
   return violations;
 }
 
-FieldViolations ValidatePage(int32_t page, int32_t page_size, PageRequest& out) {
+FieldViolations ValidatePage(int32_t page, int32_t page_size, PageRequest& out, int32_t default_page_size,
+                             int32_t max_page_size) {
   FieldViolations violations;
   if (page < 0) violations.push_back({"page", "must be at least 1"});
-  if (page_size < 0 || page_size > kMaxPageSize) {
-    violations.push_back({"pageSize", absl::StrCat("must be between 1 and ", kMaxPageSize)});
+  if (page_size < 0 || page_size > max_page_size) {
+    violations.push_back({"pageSize", absl::StrCat("must be between 1 and ", max_page_size)});
   }
   out.page = page == 0 ? 1 : page;
-  out.page_size = page_size == 0 ? kDefaultPageSize : page_size;
+  out.page_size = page_size == 0 ? default_page_size : page_size;
   return violations;
 }
 

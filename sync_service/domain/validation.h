@@ -23,6 +23,8 @@ inline constexpr int32_t kSyncIntervalPresets[] = {300, 900, 1800, 3600, 21600, 
 inline constexpr size_t kMaxNameLength = 200;
 inline constexpr int32_t kDefaultPageSize = 20;
 inline constexpr int32_t kMaxPageSize = 100;
+inline constexpr int32_t kDefaultIntegrationPageSize = 100;
+inline constexpr int32_t kMaxIntegrationPageSize = 1000;
 
 // The interval range the service accepts. Operators may lower the minimum (--min_sync_interval) for demos
 // and tests; the API documents the defaults.
@@ -77,7 +79,9 @@ struct PageRequest {
   int32_t page = 1;
   int32_t page_size = kDefaultPageSize;
 };
-FieldViolations ValidatePage(int32_t page, int32_t page_size, PageRequest& out);
+FieldViolations ValidatePage(int32_t page, int32_t page_size, PageRequest& out,
+                             int32_t default_page_size = kDefaultPageSize,
+                             int32_t max_page_size = kMaxPageSize);
 
 // Trims surrounding whitespace: names are compared and shown trimmed.
 std::string NormalizeName(const std::string& name);

@@ -40,8 +40,10 @@ inline const Statement kLockIntegration = {
     std::string("SELECT ") + kIntegrationColumns + " FROM integrations i WHERE i.id = $1 FOR UPDATE"};
 
 inline const Statement kListIntegrations = {
-    "list_integrations",
-    std::string("SELECT ") + kIntegrationColumns + " FROM integrations i ORDER BY lower(i.name), i.id"};
+    "list_integrations", std::string("SELECT ") + kIntegrationColumns +
+                             " FROM integrations i ORDER BY lower(i.name), i.id LIMIT $1 OFFSET $2"};
+
+inline const Statement kCountIntegrations = {"count_integrations", "SELECT count(*) FROM integrations"};
 
 inline const Statement kInsertIntegration = {
     "insert_integration",
@@ -258,7 +260,8 @@ inline const Statement kNotifyDispatch = {"notify_dispatch", "SELECT pg_notify('
 
 // Prepared on every new connection.
 inline std::vector<const Statement*> AllStatements() {
-  return {&sql::kGetIntegration,
+  return {&sql::kCountIntegrations,
+          &sql::kGetIntegration,
           &sql::kLockIntegration,
           &sql::kListIntegrations,
           &sql::kInsertIntegration,

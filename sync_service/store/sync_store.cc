@@ -58,11 +58,16 @@ absl::StatusOr<Integration> SyncStore::GetIntegration(const std::string& id) {
   });
 }
 
-absl::StatusOr<std::vector<Integration>> SyncStore::ListIntegrations() {
-  return pool_.Transact<std::vector<Integration>>([&](pqxx::work& tx) {
-    std::vector<Integration> out;
-    for (const auto& row : tx.exec_prepared(sql::kListIntegrations.name))
-      out.push_back(IntegrationFromRow(row));
+absl::StatusOr<IntegrationPage> SyncStore::ListIntegrations(const domain::PageRequest& page) {
+  return pool_.Transact<IntegrationPage>([&](pqxx::work& tx) {
+    IntegrationPage out;
+    out.total = tx.exec_prepared1(sql::kCountIntegrations.name)[0].as<int32_t>();
+    const int64_t offset = static_cast<int64_t>(page.page - 1) * page.page_size;
+    if (offset < out.total) {
+      for (const auto& row : tx.exec_prepared(sql::kListIntegrations.name, page.page_size, offset)) {
+        out.integrations.push_back(IntegrationFromRow(row));
+      }
+    }
     return out;
   });
 }

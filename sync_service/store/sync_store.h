@@ -22,6 +22,11 @@ struct RunPage {
   int32_t total = 0;
 };
 
+struct IntegrationPage {
+  std::vector<domain::Integration> integrations;
+  int32_t total = 0;
+};
+
 struct TriggerResult {
   domain::SyncRun run;
   // The run was already pending or running; nothing new was created.
@@ -39,7 +44,8 @@ class SyncStore {
   // INVALID_ARGUMENT (with field violations) for a bad request; ALREADY_EXISTS for a taken name.
   absl::StatusOr<domain::Integration> CreateIntegration(const domain::IntegrationChanges& changes);
   absl::StatusOr<domain::Integration> GetIntegration(const std::string& id);
-  absl::StatusOr<std::vector<domain::Integration>> ListIntegrations();
+  // Ordered by name (ignoring case).
+  absl::StatusOr<IntegrationPage> ListIntegrations(const domain::PageRequest& page);
   // Applies the changes under a row lock, so concurrent updates of one integration do not lose each other.
   absl::StatusOr<domain::Integration> UpdateIntegration(const std::string& id,
                                                         const domain::IntegrationChanges& changes);
