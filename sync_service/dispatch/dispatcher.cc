@@ -306,7 +306,7 @@ void Dispatcher::ApplyResults(std::vector<PendingResult> batch) {
   std::vector<store::RunEnd> ends;
   ends.reserve(batch.size());
   for (const auto& p : batch) ends.push_back(p.end);
-  absl::StatusOr<std::vector<std::string>> finished = store_.FinishRuns(ends);
+  absl::StatusOr<std::map<std::string, std::string>> finished = store_.FinishRuns(ends);
   if (!finished.ok()) {
     // Not acknowledged: keep them and try again; the worker also resends them after a reconnect.
     spdlog::warn("recording {} sync results failed: {}", batch.size(),
@@ -316,21 +316,21 @@ void Dispatcher::ApplyResults(std::vector<PendingResult> batch) {
     mu_.AwaitWithTimeout(absl::Condition(&stopping_), kDatabaseRetry);
     return;
   }
-  std::set<std::string> newly(finished->begin(), finished->end());
   std::map<WorkerSession*, std::pair<std::shared_ptr<WorkerSession>, std::vector<std::string>>> acks;
   for (const auto& p : batch) {
     auto& entry = acks[p.session.get()];
     entry.first = p.session;
     entry.second.push_back(p.end.run_id);
-    const bool applied = newly.count(p.end.run_id) > 0;
-    if (p.end.finish.success) {
-      spdlog::info("sync finished run_id={} worker_id={} status=SUCCESS records={}{}", p.end.run_id,
-                   p.session->identity().worker_id, p.end.records_count,
-                   applied ? "" : " (already recorded)");
+    auto applied = finished->find(p.end.run_id);
+    if (applied == finished->end()) {
+      spdlog::info("sync result ignored run_id={} worker_id={}: the run had already ended", p.end.run_id,
+                   p.session->identity().worker_id);
+    } else if (p.end.finish.success) {
+      spdlog::info("sync finished integration_id={} run_id={} worker_id={} status=SUCCESS records={}",
+                   applied->second, p.end.run_id, p.session->identity().worker_id, p.end.records_count);
     } else {
-      spdlog::info("sync finished run_id={} worker_id={} status=FAILED error_code={}{}", p.end.run_id,
-                   p.session->identity().worker_id, p.end.finish.error_code,
-                   applied ? "" : " (already recorded)");
+      spdlog::info("sync finished integration_id={} run_id={} worker_id={} status=FAILED error_code={}",
+                   applied->second, p.end.run_id, p.session->identity().worker_id, p.end.finish.error_code);
     }
   }
   for (auto& [_, entry] : acks) {

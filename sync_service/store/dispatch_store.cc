@@ -75,8 +75,9 @@ absl::StatusOr<std::optional<absl::Time>> DispatchStore::NextDue() {
       [&](pqxx::work& tx) { return TimeOf(tx.exec_prepared1(sql::kNextDue.name)[0]); });
 }
 
-absl::StatusOr<std::vector<std::string>> DispatchStore::FinishRuns(const std::vector<RunEnd>& ends) {
-  if (ends.empty()) return std::vector<std::string>{};
+absl::StatusOr<std::map<std::string, std::string>> DispatchStore::FinishRuns(
+    const std::vector<RunEnd>& ends) {
+  if (ends.empty()) return std::map<std::string, std::string>{};
   std::vector<std::string> ids;
   std::vector<std::optional<std::string>> statuses, codes, messages, suggestions;
   std::vector<std::optional<int64_t>> completed;
@@ -100,7 +101,7 @@ absl::StatusOr<std::vector<std::string>> DispatchStore::FinishRuns(const std::ve
     only_if_expired.push_back(e.only_if_expired);
   }
   const int64_t now_us = absl::ToUnixMicros(clock_.Now());
-  return pool_.Transact<std::vector<std::string>>([&](pqxx::work& tx) {
+  return pool_.Transact<std::map<std::string, std::string>>([&](pqxx::work& tx) {
     const std::string id_array = TextArray(ids);
     std::map<std::string, schedule::ScheduleState> states;
     for (const auto& row : tx.exec_prepared(sql::kLockIntegrationsOfRuns.name, id_array)) {
@@ -112,7 +113,7 @@ absl::StatusOr<std::vector<std::string>> DispatchStore::FinishRuns(const std::ve
         sql::kFinishRuns.name, id_array, TextArray(statuses), IntArray(completed), IntArray(records),
         TextArray(codes), TextArray(messages), TextArray(suggestions), now_us, BoolArray(only_if_expired));
 
-    std::vector<std::string> done;
+    std::map<std::string, std::string> done;
     std::vector<std::string> integration_ids;
     std::vector<std::optional<int64_t>> next_us, last_us;
     std::vector<std::optional<int32_t>> retry_counts;
@@ -121,7 +122,7 @@ absl::StatusOr<std::vector<std::string>> DispatchStore::FinishRuns(const std::ve
     for (const auto& row : finished) {
       const std::string run_id = row["id"].as<std::string>();
       const std::string integration_id = row["integration_id"].as<std::string>();
-      done.push_back(run_id);
+      done[run_id] = integration_id;
       auto state = states.find(integration_id);
       if (state == states.end()) continue;  // cannot happen: the run was RUNNING under the lock
       const schedule::RunFinish& finish = by_id.at(run_id)->finish;
@@ -145,7 +146,7 @@ absl::StatusOr<std::vector<std::string>> DispatchStore::FinishRuns(const std::ve
       std::vector<std::string> late_ids;
       std::vector<std::string> notes;
       for (const std::string& id : ids) {
-        if (std::find(done.begin(), done.end(), id) != done.end() || by_id.at(id)->only_if_expired) continue;
+        if (done.count(id) > 0 || by_id.at(id)->only_if_expired) continue;
         late_ids.push_back(id);
         notes.push_back(LateNote(by_id.at(id)->finish));
       }
@@ -180,7 +181,7 @@ absl::StatusOr<int> DispatchStore::FailExpiredLeases(int limit) {
   });
   if (!expired.ok()) return expired.status();
   if (expired->empty()) return 0;
-  absl::StatusOr<std::vector<std::string>> failed = FinishRuns(*expired);
+  absl::StatusOr<std::map<std::string, std::string>> failed = FinishRuns(*expired);
   if (!failed.ok()) return failed.status();
   return static_cast<int>(failed->size());
 }

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -68,9 +69,10 @@ class DispatchStore {
   // When there may be work again: the earliest next_sync_at or waiting manual run (nullopt: none at all).
   absl::StatusOr<std::optional<absl::Time>> NextDue();
 
-  // Finishes the runs and moves their integrations' schedules on. Returns the ids of the runs this call
-  // finished; the others had finished already (a repeated or late result) and are left as they were.
-  absl::StatusOr<std::vector<std::string>> FinishRuns(const std::vector<RunEnd>& ends);
+  // Finishes the runs and moves their integrations' schedules on. Returns run id -> integration id of the
+  // runs this call finished; the others had finished already (a repeated or late result) and are left as
+  // they were.
+  absl::StatusOr<std::map<std::string, std::string>> FinishRuns(const std::vector<RunEnd>& ends);
 
   // Fails runs whose lease ran out as WORKER_LOST (retried by the normal rules). Returns how many.
   absl::StatusOr<int> FailExpiredLeases(int limit);
