@@ -85,6 +85,7 @@ WorkerAgent::~WorkerAgent() {
   {
     absl::MutexLock lock(&mu_);
     stopping_ = true;
+    work_cv_.SignalAll();
     for (auto& [_, r] : running_) *r.cancelled = true;
   }
   {
@@ -215,7 +216,10 @@ void WorkerAgent::HandleMessage(const v1::ServerMessage& message) {
         const bool known =
             running_.count(id) > 0 || unacked_.count(id) > 0 ||
             std::any_of(queue_.begin(), queue_.end(), [&](const SyncJob& j) { return j.run_id == id; });
-        if (!known) queue_.push_back(JobFromAssignment(a));
+        if (!known) {
+          queue_.push_back(JobFromAssignment(a));
+          work_cv_.Signal();
+        }
       }
       break;
     case v1::ServerMessage::kCancel: {
@@ -290,8 +294,7 @@ void WorkerAgent::ExecutorLoop() {
     auto cancelled = std::make_shared<std::atomic<bool>>(false);
     {
       absl::MutexLock lock(&mu_);
-      auto ready = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) { return stopping_ || !queue_.empty(); };
-      mu_.Await(absl::Condition(&ready));
+      while (!stopping_ && queue_.empty()) work_cv_.Wait(&mu_);
       if (queue_.empty()) return;  // stopping
       job = std::move(queue_.front());
       queue_.pop_front();
@@ -377,6 +380,7 @@ bool WorkerAgent::Drain(absl::Duration timeout) {
           running_.size() + queue_.size() + unacked_.size());
     }
     stopping_ = true;
+    work_cv_.SignalAll();
     for (auto& [_, r] : running_) *r.cancelled = true;
   }
   {

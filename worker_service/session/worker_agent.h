@@ -82,6 +82,9 @@ class WorkerAgent {
   bool connected_ ABSL_GUARDED_BY(mu_) = false;
   absl::Duration heartbeat_interval_ ABSL_GUARDED_BY(mu_);
   std::deque<SyncJob> queue_ ABSL_GUARDED_BY(mu_);
+  // Executors wait on this rather than on an absl::Condition: with hundreds of executors, conditions would
+  // be re-evaluated on every unlock of mu_.
+  absl::CondVar work_cv_;
   std::map<std::string, RunningSync> running_ ABSL_GUARDED_BY(mu_);
   // Finished, sent or not, until sync_service acknowledges them.
   std::map<std::string, v1::RunResult> unacked_ ABSL_GUARDED_BY(mu_);
