@@ -43,6 +43,7 @@ absl::StatusOr<std::vector<ClaimedRun>> DispatchStore::Claim(const std::vector<s
   const int64_t now_us = absl::ToUnixMicros(now);
   const int64_t lease_us = absl::ToUnixMicros(now + lease);
   return pool_.Transact<std::vector<ClaimedRun>>([&](pqxx::work& tx) {
+    tx.exec_prepared0(sql::kCustomPlans.name);
     std::vector<ClaimedRun> out;
     for (const auto& row :
          tx.exec_prepared(sql::kClaimPendingRuns.name, TextArray(slots), now_us, lease_us, replica_id_)) {
@@ -102,6 +103,7 @@ absl::StatusOr<std::map<std::string, std::string>> DispatchStore::FinishRuns(
   }
   const int64_t now_us = absl::ToUnixMicros(clock_.Now());
   return pool_.Transact<std::map<std::string, std::string>>([&](pqxx::work& tx) {
+    tx.exec_prepared0(sql::kCustomPlans.name);
     const std::string id_array = TextArray(ids);
     std::map<std::string, schedule::ScheduleState> states;
     for (const auto& row : tx.exec_prepared(sql::kLockIntegrationsOfRuns.name, id_array)) {

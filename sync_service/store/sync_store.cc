@@ -94,7 +94,10 @@ absl::StatusOr<Integration> SyncStore::UpdateIntegration(const std::string& id,
 absl::Status SyncStore::DeleteIntegration(const std::string& id) {
   return pool_
       .Transact<bool>([&](pqxx::work& tx) -> absl::StatusOr<bool> {
-        if (tx.exec_prepared(sql::kDeleteIntegration.name, id).empty()) return NotFound(id);
+        // The lock keeps claims and triggers from adding a run between the two deletes.
+        if (tx.exec_prepared(sql::kLockIntegration.name, id).empty()) return NotFound(id);
+        tx.exec_prepared0(sql::kDeleteRunsOfIntegration.name, id);
+        tx.exec_prepared1(sql::kDeleteIntegration.name, id);
         return true;
       })
       .status();

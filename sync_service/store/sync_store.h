@@ -49,7 +49,7 @@ class SyncStore {
   // Applies the changes under a row lock, so concurrent updates of one integration do not lose each other.
   absl::StatusOr<domain::Integration> UpdateIntegration(const std::string& id,
                                                         const domain::IntegrationChanges& changes);
-  // Deletes the integration and, by cascade, its runs.
+  // Deletes the integration and its runs.
   absl::Status DeleteIntegration(const std::string& id);
 
   // Creates a PENDING manual run, or returns the run already pending or running.

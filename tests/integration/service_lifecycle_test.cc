@@ -1,0 +1,201 @@
+// sync_service as an operator sees it: health checks, server reflection, restarts that keep all data,
+// and a database outage that clients see as UNAVAILABLE until PostgreSQL is back.
+
+#include <google/protobuf/descriptor.pb.h>
+
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "grpc/reflection/v1alpha/reflection.grpc.pb.h"
+#include "tests/integration/sync_service_fixture.h"
+
+namespace syncd::testing {
+namespace {
+
+namespace health = ::grpc::health::v1;
+namespace reflection = ::grpc::reflection::v1alpha;
+
+using ::testing::Contains;
+
+class ServiceLifecycleTest : public SyncServiceTest {
+ protected:
+  grpc::Status CheckHealth(const std::string& service_name, health::HealthCheckResponse* response) {
+    std::unique_ptr<health::Health::Stub> health_stub = health::Health::NewStub(service().channel());
+    health::HealthCheckRequest request;
+    request.set_service(service_name);
+    return health_stub->Check(NewContext().get(), request, response);
+  }
+};
+
+TEST_F(ServiceLifecycleTest, HealthCheckReportsServing) {
+  for (const std::string& name : {std::string(""), std::string("syncd.v1.SyncService")}) {
+    health::HealthCheckResponse response;
+    ASSERT_THAT(CheckHealth(name, &response), IsOk()) << "service '" << name << "'";
+    EXPECT_EQ(response.status(), health::HealthCheckResponse::SERVING) << "service '" << name << "'";
+  }
+}
+
+TEST_F(ServiceLifecycleTest, HealthCheckOfAnUnknownServiceIsNotFound) {
+  health::HealthCheckResponse response;
+  EXPECT_THAT(CheckHealth("no.such.Service", &response), HasCode(grpc::StatusCode::NOT_FOUND));
+}
+
+TEST_F(ServiceLifecycleTest, ReflectionListsServicesAndServesTheirDescriptors) {
+  std::unique_ptr<reflection::ServerReflection::Stub> reflection_stub =
+      reflection::ServerReflection::NewStub(service().channel());
+  std::unique_ptr<grpc::ClientContext> context = NewContext();
+  auto stream = reflection_stub->ServerReflectionInfo(context.get());
+
+  reflection::ServerReflectionRequest list;
+  list.set_list_services("");
+  ASSERT_TRUE(stream->Write(list));
+  reflection::ServerReflectionResponse listed;
+  ASSERT_TRUE(stream->Read(&listed));
+  ASSERT_TRUE(listed.has_list_services_response()) << listed.ShortDebugString();
+  std::vector<std::string> names;
+  for (const auto& service_response : listed.list_services_response().service()) {
+    names.push_back(service_response.name());
+  }
+  EXPECT_THAT(names, Contains("syncd.v1.SyncService"));
+  EXPECT_THAT(names, Contains("grpc.health.v1.Health"));
+
+  for (const std::string& symbol :
+       {std::string("grpc.health.v1.Health"), std::string("syncd.v1.SyncService")}) {
+    reflection::ServerReflectionRequest file_request;
+    file_request.set_file_containing_symbol(symbol);
+    ASSERT_TRUE(stream->Write(file_request));
+    reflection::ServerReflectionResponse file_response;
+    ASSERT_TRUE(stream->Read(&file_response));
+    ASSERT_TRUE(file_response.has_file_descriptor_response())
+        << symbol << ": " << file_response.ShortDebugString();
+    // The file that defines the symbol, possibly with the files it imports.
+    bool found = false;
+    for (const std::string& bytes : file_response.file_descriptor_response().file_descriptor_proto()) {
+      google::protobuf::FileDescriptorProto file;
+      ASSERT_TRUE(file.ParseFromString(bytes));
+      for (const google::protobuf::ServiceDescriptorProto& service_proto : file.service()) {
+        if (file.package() + "." + service_proto.name() == symbol) found = true;
+      }
+    }
+    EXPECT_TRUE(found) << "no descriptor defines " << symbol;
+  }
+
+  ASSERT_TRUE(stream->WritesDone());
+  EXPECT_THAT(stream->Finish(), IsOk());
+}
+
+TEST_F(ServiceLifecycleTest, RestartKeepsAllData) {
+  v1::Integration scheduled = HttpJsonIntegration("Scheduled", "https://example.com/feed");
+  *scheduled.mutable_sync_interval() = NumberValue(600);
+  MustCreate(scheduled);
+  v1::Integration manual = DemoIntegration("Manual");
+  *manual.mutable_sync_interval() = NullValue();
+  v1::Integration manual_created = MustCreate(manual);
+  v1::Integration paused = DemoIntegration("Paused");
+  paused.set_sync_enabled(false);
+  MustCreate(paused);
+  v1::TriggerSyncResponse triggered;
+  ASSERT_THAT(Trigger(manual_created.id(), &triggered), IsOk());
+
+  std::vector<v1::Integration> before;
+  ASSERT_THAT(List(&before), IsOk());
+  v1::GetSyncHistoryResponse history_before;
+  ASSERT_THAT(History(manual_created.id(), 1, 20, &history_before), IsOk());
+
+  ASSERT_TRUE(service().Restart().ok()) << service().LogTail();
+
+  std::vector<v1::Integration> after;
+  ASSERT_THAT(List(&after), IsOk());
+  ASSERT_EQ(after.size(), before.size());
+  for (size_t i = 0; i < before.size(); ++i) {
+    EXPECT_EQ(after[i].SerializeAsString(), before[i].SerializeAsString())
+        << "before: " << before[i].ShortDebugString() << "\nafter: " << after[i].ShortDebugString();
+  }
+  v1::GetSyncHistoryResponse history_after;
+  ASSERT_THAT(History(manual_created.id(), 1, 20, &history_after), IsOk());
+  EXPECT_EQ(history_after.SerializeAsString(), history_before.SerializeAsString());
+  // The pending run is still the one a new trigger finds.
+  v1::TriggerSyncResponse again;
+  ASSERT_THAT(Trigger(manual_created.id(), &again), IsOk());
+  EXPECT_TRUE(again.already_running());
+  EXPECT_EQ(again.run().id(), triggered.run().id());
+}
+
+TEST_F(ServiceLifecycleTest, StopsCleanlyOnSigterm) {
+  MustCreate(DemoIntegration("Something"));
+  ExitStatus status = service().Stop();
+  EXPECT_TRUE(status.success()) << status.ToString();
+}
+
+// Its own PostgreSQL, since it stops it.
+TEST(DatabaseOutageTest, CallsFailWithUnavailableWhileThePostgresIsDownAndRecoverAfter) {
+  absl::StatusOr<std::unique_ptr<PostgresServer>> postgres = PostgresServer::Start();
+  ASSERT_TRUE(postgres.ok()) << postgres.status();
+  absl::StatusOr<std::string> url = (*postgres)->CreateDatabase("outage");
+  ASSERT_TRUE(url.ok()) << url.status();
+  SyncServiceOptions options;
+  options.database_url = *url;
+  absl::StatusOr<std::unique_ptr<SyncServiceProcess>> started = SyncServiceProcess::Start(options);
+  ASSERT_TRUE(started.ok()) << started.status();
+  SyncServiceProcess& service = **started;
+  // Both logs when anything below fails, however it returns.
+  struct PrintLogsOnFailure {
+    PostgresServer& postgres;
+    SyncServiceProcess& service;
+    ~PrintLogsOnFailure() {
+      if (::testing::Test::HasFailure()) std::cerr << service.LogTail() << "\n" << postgres.LogTail() << "\n";
+    }
+  } print_logs_on_failure{**postgres, service};
+
+  v1::CreateIntegrationRequest create;
+  *create.mutable_integration() = DemoIntegration("Survivor");
+  v1::Integration created;
+  ASSERT_THAT(service.stub().CreateIntegration(NewContext().get(), create, &created), IsOk());
+  v1::GetIntegrationRequest get;
+  get.set_id(created.id());
+
+  ASSERT_TRUE((*postgres)->Stop().ok());
+  v1::Integration read;
+  EXPECT_THAT(service.stub().GetIntegration(NewContext().get(), get, &read),
+              HasCode(grpc::StatusCode::UNAVAILABLE));
+  v1::ListIntegrationsResponse listed;
+  EXPECT_THAT(service.stub().ListIntegrations(NewContext().get(), {}, &listed),
+              HasCode(grpc::StatusCode::UNAVAILABLE));
+  EXPECT_TRUE(service.IsRunning()) << "sync_service died when the database went away\n" << service.LogTail();
+  // Health follows the database (it may take a moment to notice).
+  std::unique_ptr<health::Health::Stub> health_stub = health::Health::NewStub(service.channel());
+  auto await_health = [&](health::HealthCheckResponse::ServingStatus expected) {
+    health::HealthCheckResponse response;
+    absl::Time deadline = absl::Now() + absl::Seconds(30);
+    do {
+      response.Clear();
+      if (health_stub->Check(NewContext().get(), {}, &response).ok() && response.status() == expected) break;
+      absl::SleepFor(absl::Milliseconds(100));
+    } while (absl::Now() < deadline);
+    return response.status();
+  };
+  EXPECT_EQ(await_health(health::HealthCheckResponse::NOT_SERVING), health::HealthCheckResponse::NOT_SERVING);
+
+  ASSERT_TRUE((*postgres)->Restart().ok());
+  // The service reconnects on its own; give it a little while.
+  grpc::Status status;
+  absl::Time deadline = absl::Now() + absl::Seconds(30);
+  do {
+    status = service.stub().GetIntegration(NewContext().get(), get, &read);
+    if (status.ok()) break;
+    absl::SleepFor(absl::Milliseconds(100));
+  } while (absl::Now() < deadline);
+  ASSERT_THAT(status, IsOk()) << service.LogTail();
+  EXPECT_EQ(read.name(), "Survivor");
+  // Not just one lucky call: the next ones work too.
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_THAT(service.stub().ListIntegrations(NewContext().get(), {}, &listed), IsOk());
+  }
+  EXPECT_EQ(listed.integrations_size(), 1);
+  EXPECT_EQ(await_health(health::HealthCheckResponse::SERVING), health::HealthCheckResponse::SERVING);
+}
+
+}  // namespace
+}  // namespace syncd::testing
