@@ -15,7 +15,11 @@ namespace {
 constexpr absl::Duration kContendedRetry = absl::Milliseconds(20);
 constexpr absl::Duration kDatabaseRetry = absl::Seconds(1);
 
-absl::Duration SyncTimeout(const nlohmann::json& config, absl::Duration fallback) {
+absl::Duration SyncTimeout(const std::string& config_json, absl::Duration fallback) {
+  // Only parsed when the setting is there: most integrations use the default.
+  if (config_json.find("syncTimeoutSeconds") == std::string::npos) return fallback;
+  const nlohmann::json config = nlohmann::json::parse(config_json, nullptr, /*allow_exceptions=*/false);
+  if (!config.is_object()) return fallback;
   auto it = config.find("syncTimeoutSeconds");
   if (it != config.end() && it->is_number() && it->get<double>() > 0) {
     return absl::Seconds(it->get<double>());
@@ -183,7 +187,7 @@ int Dispatcher::ClaimAndAssign() {
     a->set_integration_name(c.integration_name);
     a->set_type(c.integration_type == domain::IntegrationType::kHttpJson ? v1::Integration::HTTP_JSON
                                                                          : v1::Integration::DEMO);
-    *a->mutable_config() = api::StructFromJson(c.integration_config);
+    a->set_config_json(c.integration_config);
     *a->mutable_deadline() =
         api::TimestampOf(now + SyncTimeout(c.integration_config, options_.default_sync_timeout));
     run_ids[worker].push_back(c.run.id);

@@ -16,7 +16,7 @@ ClaimedRun ClaimedFromRow(const pqxx::row& row) {
   c.integration_name = row["integration_name"].as<std::string>();
   c.integration_type = domain::ParseIntegrationType(row["integration_type"].as<std::string>())
                            .value_or(domain::IntegrationType::kDemo);
-  c.integration_config = nlohmann::json::parse(row["integration_config"].as<std::string>());
+  c.integration_config = row["integration_config"].as<std::string>();
   return c;
 }
 

@@ -27,7 +27,8 @@ struct ClaimedRun {
   domain::SyncRun run;
   std::string integration_name;
   domain::IntegrationType integration_type = domain::IntegrationType::kDemo;
-  nlohmann::json integration_config;
+  // JSON object text, as stored.
+  std::string integration_config;
 };
 
 // A run's end, as a worker reported it (or the reaper decided).

@@ -32,9 +32,7 @@ SyncJob JobFromAssignment(const v1::Assignment& a) {
   job.integration_id = a.integration_id();
   job.integration_name = a.integration_name();
   job.type = TypeName(a.type());
-  std::string config;
-  (void)google::protobuf::util::MessageToJsonString(a.config(), &config);
-  job.config = nlohmann::json::parse(config, nullptr, /*allow_exceptions=*/false);
+  job.config = nlohmann::json::parse(a.config_json(), nullptr, /*allow_exceptions=*/false);
   if (!job.config.is_object()) job.config = nlohmann::json::object();
   job.attempt = a.run().attempt();
   job.deadline = a.has_deadline() ? absl::FromUnixMicros(TimeUtil::TimestampToMicroseconds(a.deadline()))
