@@ -3,7 +3,11 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/flags/usage_config.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 
 namespace syncd {
@@ -72,6 +76,16 @@ absl::Duration EnvOr(const char* name, absl::Duration fallback) {
     return fallback;
   }
   return parsed;
+}
+
+void ParseFlags(int argc, char** argv, const char* usage) {
+  absl::FlagsUsageConfig config;
+  auto ours = [](absl::string_view file) { return absl::EndsWith(file, "main.cc"); };
+  config.contains_help_flags = ours;
+  config.contains_helpshort_flags = ours;
+  absl::SetFlagsUsageConfig(config);
+  absl::SetProgramUsageMessage(usage);
+  absl::ParseCommandLine(argc, argv);
 }
 
 }  // namespace syncd

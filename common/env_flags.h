@@ -20,4 +20,8 @@ double EnvOr(const char* name, double fallback);
 // Durations as Go-style strings: "30s", "1m", "250ms".
 absl::Duration EnvOr(const char* name, absl::Duration fallback);
 
+// Sets the usage message and parses the command line, so that --help lists this program's own flags
+// (abseil's default shows only flags defined in a file named after the binary).
+void ParseFlags(int argc, char** argv, const char* usage);
+
 }  // namespace syncd

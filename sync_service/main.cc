@@ -32,7 +32,9 @@
 
 ABSL_FLAG(std::string, listen, syncd::EnvOr("SYNC_SERVICE_LISTEN", std::string("0.0.0.0:50051")),
           "gRPC listen address host:port; port 0 picks a free port [env SYNC_SERVICE_LISTEN]");
-ABSL_FLAG(std::string, database_url, syncd::EnvOr("DATABASE_URL", std::string()),
+// Read from the environment in Run(), not as the flag default: --help prints defaults, and the URL may
+// hold a password.
+ABSL_FLAG(std::string, database_url, "",
           "PostgreSQL connection URL, e.g. postgresql://syncd:secret@db:5432/syncd [env DATABASE_URL]");
 ABSL_FLAG(int, db_pool_size, syncd::EnvOr("SYNC_SERVICE_DB_POOL_SIZE", 8),
           "PostgreSQL connections kept by this process [env SYNC_SERVICE_DB_POOL_SIZE]");
@@ -100,7 +102,8 @@ std::string DefaultReplicaId() {
 }
 
 int Run() {
-  const std::string database_url = absl::GetFlag(FLAGS_database_url);
+  std::string database_url = absl::GetFlag(FLAGS_database_url);
+  if (database_url.empty()) database_url = EnvOr("DATABASE_URL", std::string());
   if (database_url.empty()) {
     spdlog::error("--database_url (or DATABASE_URL) is required");
     return 2;
@@ -230,11 +233,11 @@ int Run() {
 }  // namespace syncd
 
 int main(int argc, char** argv) {
-  absl::SetProgramUsageMessage(
+  syncd::ParseFlags(
+      argc, argv,
       "syncd sync_service: schedules integration syncs and serves the SyncService and WorkerService gRPC "
       "APIs.\n"
       "Every flag can also be set by the environment variable named in its help.");
-  absl::ParseCommandLine(argc, argv);
   if (absl::Status s = syncd::InitLogging("sync_service", "text", absl::GetFlag(FLAGS_log_level)); !s.ok()) {
     std::fprintf(stderr, "%s\n", std::string(s.message()).c_str());
     return 2;

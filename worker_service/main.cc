@@ -121,10 +121,9 @@ int Run() {
 }  // namespace syncd::worker
 
 int main(int argc, char** argv) {
-  absl::SetProgramUsageMessage(
-      "syncd worker_service: runs integration syncs assigned by sync_service.\n"
-      "Every flag can also be set by the environment variable named in its help.");
-  absl::ParseCommandLine(argc, argv);
+  syncd::ParseFlags(argc, argv,
+                    "syncd worker_service: runs integration syncs assigned by sync_service.\n"
+                    "Every flag can also be set by the environment variable named in its help.");
   if (absl::Status s = syncd::InitLogging("worker", "text", absl::GetFlag(FLAGS_log_level)); !s.ok()) {
     std::fprintf(stderr, "%s\n", std::string(s.message()).c_str());
     return 2;
