@@ -107,6 +107,12 @@ void ValidateConfig(IntegrationType type, const nlohmann::json& config, FieldVio
     out.push_back({"config", "must be a JSON object"});
     return;
   }
+  // Every connector honours a per-sync deadline.
+  auto timeout = config.find("syncTimeoutSeconds");
+  if (timeout != config.end() && !timeout->is_null() &&
+      (!timeout->is_number() || timeout->get<double>() < 1 || timeout->get<double>() > 86'400)) {
+    out.push_back({"config.syncTimeoutSeconds", "must be a number of seconds between 1 and 86400"});
+  }
   switch (type) {
     case IntegrationType::kHttpJson:
       ValidateHttpJsonConfig(config, out);

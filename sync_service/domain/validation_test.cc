@@ -102,6 +102,14 @@ TEST(ConfigTest, HttpJsonNeedsAnHttpUrl) {
   EXPECT_THAT(check({{"url", 42}}), ElementsAre("config.url"));
 }
 
+TEST(ConfigTest, SyncTimeoutInRange) {
+  FieldViolations v;
+  ValidateConfig(IntegrationType::kDemo, {{"syncTimeoutSeconds", 0}}, v);
+  ValidateConfig(IntegrationType::kDemo, {{"syncTimeoutSeconds", "10"}}, v);
+  ValidateConfig(IntegrationType::kDemo, {{"syncTimeoutSeconds", 600}}, v);
+  EXPECT_THAT(Fields(v), ElementsAre("config.syncTimeoutSeconds", "config.syncTimeoutSeconds"));
+}
+
 TEST(ConfigTest, DemoKnobsInRange) {
   FieldViolations v;
   ValidateConfig(IntegrationType::kDemo, {{"records", 10}, {"failureRate", 1.5}}, v);
