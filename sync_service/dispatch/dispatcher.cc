@@ -297,16 +297,23 @@ void Dispatcher::SessionLoop() {
         spdlog::warn("recording worker {}: {}", id.worker_id, std::string(s.message()));
       }
     }
-    if (!results.empty()) ApplyResults(std::move(results));
+    const bool applied = results.empty() || ApplyResults(std::move(results));
     if (!leases.empty()) ApplyLeases(std::move(leases));
     if (stopping) {
       absl::MutexLock lock(&mu_);
       if (results_.empty()) break;
+      if (!applied) {
+        // The database is gone while stopping: the workers still hold these results and send them to the
+        // replica they reach next.
+        spdlog::warn("stopping with {} sync results unrecorded; their workers will report them again",
+                     results_.size());
+        break;
+      }
     }
   }
 }
 
-void Dispatcher::ApplyResults(std::vector<PendingResult> batch) {
+bool Dispatcher::ApplyResults(std::vector<PendingResult> batch) {
   std::vector<store::RunEnd> ends;
   ends.reserve(batch.size());
   for (const auto& p : batch) ends.push_back(p.end);
@@ -318,7 +325,7 @@ void Dispatcher::ApplyResults(std::vector<PendingResult> batch) {
     absl::MutexLock lock(&mu_);
     for (auto it = batch.rbegin(); it != batch.rend(); ++it) results_.push_front(std::move(*it));
     mu_.AwaitWithTimeout(absl::Condition(&stopping_), kDatabaseRetry);
-    return;
+    return false;
   }
   std::map<WorkerSession*, std::pair<std::shared_ptr<WorkerSession>, std::vector<std::string>>> acks;
   for (const auto& p : batch) {
@@ -344,6 +351,7 @@ void Dispatcher::ApplyResults(std::vector<PendingResult> batch) {
     entry.first->Send(std::move(ack));
   }
   Wake();
+  return true;
 }
 
 void Dispatcher::ApplyLeases(std::vector<LeaseRequest> batch) {

@@ -78,7 +78,8 @@ class Dispatcher final : public SessionEvents {
   void SessionLoop();
   // One claim round; returns how many runs were handed out.
   int ClaimAndAssign();
-  void ApplyResults(std::vector<PendingResult> batch);
+  // Returns false when the database refused them (they are queued again).
+  bool ApplyResults(std::vector<PendingResult> batch);
   void ApplyLeases(std::vector<LeaseRequest> batch);
   std::vector<store::WorkerInfo> LiveWorkers() const;
 
