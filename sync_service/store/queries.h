@@ -157,17 +157,10 @@ inline const Statement kNextDue = {
                            "WHERE i.sync_enabled AND i.next_sync_at IS NOT NULL " SYNCD_NOT_IN_FLIGHT("i") "), "
                            "(SELECT min(created_at) FROM sync_runs WHERE status = 'PENDING'))")};
 
-// Locks the integrations of running runs ($1 run ids) before their runs are finished; always in id order,
-// so concurrent finishers cannot deadlock.
-inline const Statement kLockIntegrationsOfRuns = {
-    "lock_integrations_of_runs",
-    "SELECT i.id::text AS id, i.sync_interval_seconds, i.sync_enabled, i.retry_count FROM integrations i "
-    "WHERE i.id IN (SELECT integration_id FROM sync_runs WHERE id = ANY($1::uuid[]) AND status = 'RUNNING') "
-    "ORDER BY i.id FOR UPDATE OF i"};
-
-// Finishes running runs. A run that is no longer RUNNING (finished before, or failed when its lease ran
-// out) is left alone: applying a result twice is applying it once. With only_if_expired, the run finishes
-// only if its lease has run out by $8 (the lease reaper).
+// Finishes running runs and reads their integrations' schedule state, with the row version (xmin) it was
+// read at. A run that is no longer RUNNING (finished before, or failed when its lease ran out) is left
+// alone: applying a result twice is applying it once. With only_if_expired, the run finishes only if its
+// lease has run out by $8 (the lease reaper).
 inline const Statement kFinishRuns = {
     "finish_runs",
     "UPDATE sync_runs r SET status = f.status, "
@@ -176,20 +169,33 @@ inline const Statement kFinishRuns = {
     "  records_count = f.records, error_code = f.code, error_message = f.message, suggestion = f.suggestion, "
     "  lease_expires_at = NULL "
     "FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::integer[], $5::text[], $6::text[], $7::text[], "
-    "            $9::boolean[]) AS f(id, status, completed_us, records, code, message, suggestion, only_if_expired) "
-    "WHERE r.id = f.id AND r.status = 'RUNNING' "
+    "            $9::boolean[]) AS f(id, status, completed_us, records, code, message, suggestion, only_if_expired), "
+    "  integrations i "
+    "WHERE r.id = f.id AND r.status = 'RUNNING' AND i.id = r.integration_id "
     "  AND (NOT f.only_if_expired OR r.lease_expires_at < " SYNCD_TS_IN(8) ") "
-    "RETURNING r.id::text AS id, r.integration_id::text AS integration_id"};
+    "RETURNING r.id::text AS id, r.integration_id::text AS integration_id, i.sync_interval_seconds, "
+    "  i.sync_enabled, i.retry_count, i.xmin::text AS version"};
 
-// The schedule of each integration after its run, computed by schedule::AfterRun.
+// Locks integrations ($1 ids) whose row changed between kFinishRuns and kUpdateSchedules (an admin edit),
+// to compute their schedule again from what is there now.
+inline const Statement kLockSchedules = {
+    "lock_schedules",
+    "SELECT i.id::text AS id, i.sync_interval_seconds, i.sync_enabled, i.retry_count, i.xmin::text AS version "
+    "FROM integrations i WHERE i.id = ANY($1::uuid[]) ORDER BY i.id FOR UPDATE OF i"};
+
+// The schedule of each integration after its run, computed by schedule::AfterRun from the row version
+// kFinishRuns read; a row that changed since (another version) is skipped and not returned, and is done
+// again under a lock. Optimistic, because a lock per sync cost more than the rare retry.
 inline const Statement kUpdateSchedules = {
     "update_schedules",
     "UPDATE integrations i SET next_sync_at = " SYNCD_TS_COL("u.next_us") ", retry_count = u.retry_count, "
     "  sync_enabled = u.enabled, paused_reason = COALESCE(u.paused_reason, i.paused_reason), "
     "  last_sync_at = " SYNCD_TS_COL("u.last_us") ", last_sync_status = u.status, last_sync_error = u.error "
     "FROM unnest($1::uuid[], $2::bigint[], $3::integer[], $4::boolean[], $5::text[], $6::bigint[], $7::text[], "
-    "            $8::text[]) AS u(id, next_us, retry_count, enabled, paused_reason, last_us, status, error) "
-    "WHERE i.id = u.id"};
+    "            $8::text[], $9::text[]) "
+    "  AS u(id, next_us, retry_count, enabled, paused_reason, last_us, status, error, version) "
+    "WHERE i.id = u.id AND i.xmin::text = u.version "
+    "RETURNING i.id::text"};
 
 // A result for a run that already failed as WORKER_LOST: kept as a note, the outcome stays.
 inline const Statement kNoteLateResults = {
@@ -285,7 +291,7 @@ inline std::vector<const Statement*> AllStatements() {
           &sql::kClaimPendingRuns,
           &sql::kClaimDueRuns,
           &sql::kNextDue,
-          &sql::kLockIntegrationsOfRuns,
+          &sql::kLockSchedules,
           &sql::kFinishRuns,
           &sql::kUpdateSchedules,
           &sql::kNoteLateResults,
