@@ -70,12 +70,6 @@ void Dispatcher::Wake() {
   wake_ = true;
 }
 
-int Dispatcher::ConnectedWorkers() const {
-  absl::MutexLock lock(&mu_);
-  return static_cast<int>(
-      std::count_if(sessions_.begin(), sessions_.end(), [](const auto& s) { return s->hello_received(); }));
-}
-
 void Dispatcher::OnHello(const std::shared_ptr<WorkerSession>& session, const v1::WorkerHello& hello) {
   v1::ServerMessage ack;
   ack.mutable_hello_ack()->set_heartbeat_interval_ms(

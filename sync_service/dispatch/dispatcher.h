@@ -61,9 +61,6 @@ class Dispatcher final : public SessionEvents {
   void OnResults(const std::shared_ptr<WorkerSession>& session, const v1::RunResults& results) override;
   void OnClosed(const std::shared_ptr<WorkerSession>& session) override;
 
-  // Workers connected to this replica.
-  int ConnectedWorkers() const;
-
  private:
   struct PendingResult {
     std::shared_ptr<WorkerSession> session;
