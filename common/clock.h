@@ -1,11 +1,10 @@
-// Time as a dependency: code that schedules, backs off or rate-limits takes a Clock&, so tests drive
-// it with FakeClock instead of sleeping.
+// Time as a dependency: stores and the dispatcher take a Clock& rather than calling absl::Now(). The pure
+// scheduling functions go further and take `now` as an argument, so their tests pass times in directly.
 //
-//   FakeClock clock(absl::FromUnixSeconds(1'700'000'000));
-//   clock.Advance(absl::Minutes(5));
+//   RealClock clock;
+//   SyncStore store(pool, clock);
 #pragma once
 
-#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 
@@ -20,27 +19,6 @@ class Clock {
 class RealClock final : public Clock {
  public:
   absl::Time Now() const override { return absl::Now(); }
-};
-
-class FakeClock final : public Clock {
- public:
-  explicit FakeClock(absl::Time now) : now_(now) {}
-  absl::Time Now() const override {
-    absl::MutexLock lock(&mu_);
-    return now_;
-  }
-  void Advance(absl::Duration d) {
-    absl::MutexLock lock(&mu_);
-    now_ += d;
-  }
-  void Set(absl::Time t) {
-    absl::MutexLock lock(&mu_);
-    now_ = t;
-  }
-
- private:
-  mutable absl::Mutex mu_;
-  absl::Time now_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace syncd
