@@ -2,9 +2,9 @@
 // Flags and wiring only; the logic lives in api/, store/, domain/ and schedule/.
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/grpcpp.h>
-#include <signal.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <cstdio>
 #include <fstream>
 #include <random>
@@ -20,6 +20,7 @@
 #include "common/env_flags.h"
 #include "common/logging.h"
 #include "common/pg_pool.h"
+#include "common/shutdown_signals.h"
 #include "spdlog/spdlog.h"
 #include "sync_service/api/health_service.h"
 #include "sync_service/api/rpc_log_interceptor.h"
@@ -133,13 +134,6 @@ int Run() {
     return 2;
   }
 
-  // Signals are taken by sigwait below; block them before any thread starts so none of them gets one.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-
   if (absl::Status s =
           MigrateWhenReachable(database_url, absl::Seconds(absl::GetFlag(FLAGS_db_wait_seconds)));
       !s.ok()) {
@@ -210,8 +204,7 @@ int Run() {
     std::rename(tmp.c_str(), path.c_str());
   }
 
-  int sig = 0;
-  sigwait(&signals, &sig);
+  const int sig = WaitForShutdownSignal();
   spdlog::info("received {}, shutting down (grace {}s)", sig == SIGTERM ? "SIGTERM" : "SIGINT",
                absl::GetFlag(FLAGS_shutdown_grace_seconds));
   health.Shutdown();
@@ -233,6 +226,7 @@ int Run() {
 }  // namespace syncd
 
 int main(int argc, char** argv) {
+  syncd::BlockShutdownSignals();
   syncd::ParseFlags(
       argc, argv,
       "syncd sync_service: schedules integration syncs and serves the SyncService and WorkerService gRPC "

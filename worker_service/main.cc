@@ -1,8 +1,8 @@
 // worker_service: runs the syncs sync_service assigns over WorkerService.Connect. Stateless: scale by
 // running more. Flags and wiring only; the logic lives in session/ and connectors/.
-#include <signal.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <cstdio>
 #include <fstream>
 
@@ -14,6 +14,7 @@
 #include "absl/synchronization/mutex.h"
 #include "common/env_flags.h"
 #include "common/logging.h"
+#include "common/shutdown_signals.h"
 #include "spdlog/spdlog.h"
 #include "worker_service/connectors/demo_connector.h"
 #include "worker_service/http/health_server.h"
@@ -60,12 +61,6 @@ int Run() {
     return 2;
   }
 
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-
   absl::BitGen gen;
   WorkerOptions options;
   options.sync_service_address = absl::GetFlag(FLAGS_sync_service_address);
@@ -107,8 +102,7 @@ int Run() {
     std::rename(tmp.c_str(), path.c_str());
   }
 
-  int sig = 0;
-  sigwait(&signals, &sig);
+  const int sig = WaitForShutdownSignal();
   spdlog::info("received {}, draining (up to {}s)", sig == SIGTERM ? "SIGTERM" : "SIGINT",
                absl::ToInt64Seconds(absl::GetFlag(FLAGS_drain_timeout)));
   const bool reported = agent.Drain(absl::GetFlag(FLAGS_drain_timeout));
@@ -121,6 +115,7 @@ int Run() {
 }  // namespace syncd::worker
 
 int main(int argc, char** argv) {
+  syncd::BlockShutdownSignals();
   syncd::ParseFlags(argc, argv,
                     "syncd worker_service: runs integration syncs assigned by sync_service.\n"
                     "Every flag can also be set by the environment variable named in its help.");

@@ -91,6 +91,7 @@ void Dispatcher::OnHello(const std::shared_ptr<WorkerSession>& session, const v1
 void Dispatcher::OnHeartbeat(const std::shared_ptr<WorkerSession>& session, const v1::WorkerHeartbeat& hb) {
   absl::MutexLock lock(&mu_);
   leases_.push_back({session, {hb.run_ids().begin(), hb.run_ids().end()}});
+  if (hb.draining()) wake_ = true;  // the dispatch thread confirms the drain
 }
 
 void Dispatcher::OnResults(const std::shared_ptr<WorkerSession>& session, const v1::RunResults& results) {
@@ -146,6 +147,14 @@ int Dispatcher::ClaimAndAssign() {
   {
     absl::MutexLock lock(&mu_);
     sessions = sessions_;
+  }
+  // Confirm drains here, on the only thread that sends assignments: every assignment of an earlier claim
+  // is already queued on the stream, and the session offers no slots any more.
+  for (const auto& s : sessions) {
+    if (!s->TakeDrainToConfirm()) continue;
+    v1::ServerMessage drain;
+    drain.mutable_drain()->set_reason("the worker is draining; no more assignments will be sent");
+    s->Send(std::move(drain));
   }
   // Deal slots out round-robin so work spreads over the workers.
   std::vector<int> free;

@@ -157,6 +157,13 @@ bool WorkerSession::draining() const {
   return draining_;
 }
 
+bool WorkerSession::TakeDrainToConfirm() {
+  absl::MutexLock lock(&mu_);
+  if (!draining_ || drain_confirmed_) return false;
+  drain_confirmed_ = true;
+  return true;
+}
+
 bool WorkerSession::open() const {
   absl::MutexLock lock(&mu_);
   return !finished_ && !reads_ended_;

@@ -39,6 +39,9 @@ class WorkerSession {
   Identity identity() const;
   bool hello_received() const;
   bool draining() const;
+  // True once after the worker said it is draining: the dispatcher then confirms with a Drain message,
+  // after every assignment it sent this session (it alone sends assignments, so the order holds).
+  bool TakeDrainToConfirm();
   bool open() const;
 
   // Free slots: capacity minus runs held (assigned and not yet acknowledged as finished).
@@ -68,6 +71,7 @@ class WorkerSession {
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
   bool hello_ ABSL_GUARDED_BY(mu_) = false;
   bool draining_ ABSL_GUARDED_BY(mu_) = false;
+  bool drain_confirmed_ ABSL_GUARDED_BY(mu_) = false;
   Identity identity_ ABSL_GUARDED_BY(mu_);
   std::set<std::string> runs_ ABSL_GUARDED_BY(mu_);
 };

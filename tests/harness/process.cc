@@ -14,10 +14,13 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <sstream>
 
 #include "absl/status/status.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 
 extern char** environ;
@@ -229,6 +232,21 @@ std::string FileTail(const std::string& path, int max_lines) {
   }
   return absl::StrCat("---- last ", lines.size(), " lines of ", path, " ----\n", absl::StrJoin(lines, "\n"),
                       "\n---- end of ", path, " ----");
+}
+
+std::optional<std::string> ReadAddressFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return std::nullopt;
+  std::stringstream content;
+  content << in.rdbuf();
+  std::string address(absl::StripAsciiWhitespace(content.str()));
+  size_t colon = address.rfind(':');
+  int port = 0;
+  if (colon == std::string::npos || colon == 0 || !absl::SimpleAtoi(address.substr(colon + 1), &port) ||
+      port <= 0 || port > 65535) {
+    return std::nullopt;
+  }
+  return address;
 }
 
 absl::StatusOr<std::string> MakeTempDir(const std::string& prefix, const std::string& parent) {

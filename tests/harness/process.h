@@ -92,6 +92,10 @@ class Process {
 // The last `max_lines` lines of a text file, or a note saying it could not be read.
 std::string FileTail(const std::string& path, int max_lines);
 
+// The "host:port" a server wrote to `path` (its --port_file), once the file holds a complete address;
+// nullopt while it is missing or still being written.
+std::optional<std::string> ReadAddressFile(const std::string& path);
+
 // A new empty directory named `prefix` plus a random suffix, under `parent` (default: the system temp
 // dir, $TMPDIR or /tmp).
 absl::StatusOr<std::string> MakeTempDir(const std::string& prefix, const std::string& parent = "");

@@ -1,12 +1,8 @@
 #include "tests/harness/sync_service_process.h"
 
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 
 #ifndef SYNC_SERVICE_BINARY
@@ -17,22 +13,6 @@ namespace syncd::testing {
 namespace {
 
 constexpr absl::Duration kStartTimeout = absl::Seconds(30);
-
-// "host:port" once the file holds a complete address; the service may still be writing it.
-std::optional<std::string> ReadAddress(const std::string& port_file) {
-  std::ifstream in(port_file);
-  if (!in) return std::nullopt;
-  std::stringstream content;
-  content << in.rdbuf();
-  std::string address(absl::StripAsciiWhitespace(content.str()));
-  size_t colon = address.rfind(':');
-  int port = 0;
-  if (colon == std::string::npos || colon == 0 || !absl::SimpleAtoi(address.substr(colon + 1), &port) ||
-      port <= 0 || port > 65535) {
-    return std::nullopt;
-  }
-  return address;
-}
 
 }  // namespace
 
@@ -64,8 +44,8 @@ absl::Status SyncServiceProcess::Launch() {
   std::error_code ignored;
   std::filesystem::remove(port_file_, ignored);
   ProcessOptions process_options;
-  process_options.argv = {options_.binary, "--database_url=" + options_.database_url, "--listen=127.0.0.1:0",
-                          "--port_file=" + port_file_};
+  process_options.argv = {options_.binary, "--database_url=" + options_.database_url,
+                          "--listen=" + options_.listen, "--port_file=" + port_file_};
   process_options.argv.insert(process_options.argv.end(), options_.extra_args.begin(),
                               options_.extra_args.end());
   process_options.extra_env = options_.extra_env;
@@ -76,7 +56,7 @@ absl::Status SyncServiceProcess::Launch() {
 
   absl::Time deadline = absl::Now() + kStartTimeout;
   std::optional<std::string> address;
-  while (!(address = ReadAddress(port_file_)).has_value()) {
+  while (!(address = ReadAddressFile(port_file_)).has_value()) {
     if (!process_->IsRunning()) {
       return absl::InternalError(absl::StrCat("sync_service exited while starting (",
                                               process_->Wait().ToString(), ")\n", LogTail()));
@@ -106,6 +86,15 @@ ExitStatus SyncServiceProcess::Stop(absl::Duration grace) {
   stub_.reset();
   channel_.reset();
   ExitStatus status = process_->Stop(SIGTERM, grace);
+  return status;
+}
+
+ExitStatus SyncServiceProcess::Kill() {
+  stub_.reset();
+  channel_.reset();
+  if (process_ == nullptr) return ExitStatus{};
+  ExitStatus status = process_->Kill();
+  process_.reset();
   return status;
 }
 

@@ -24,6 +24,9 @@ namespace syncd::testing {
 
 struct SyncServiceOptions {
   std::string database_url;
+  // --listen. A fixed port ("127.0.0.1:<PickFreePort()>") keeps the address across Restart(), so that
+  // workers pointed at it find the restarted service.
+  std::string listen = "127.0.0.1:0";
   // Flags added after --database_url, --listen and --port_file.
   std::vector<std::string> extra_args;
   // "NAME=value" entries for the service's environment.
@@ -52,10 +55,13 @@ class SyncServiceProcess {
   // Drops the channel and stub (stubs made from channel() should be gone too), sends SIGTERM, and
   // SIGKILL after `grace`.
   ExitStatus Stop(absl::Duration grace = absl::Seconds(10));
-  // Stops the service and starts it again on the same database (on a new port).
+  // SIGKILL, as a crash would end it: nothing is cleaned up. Restart() starts it again.
+  ExitStatus Kill();
+  // Stops the service (unless Kill() ended it) and starts it again on the same database, on a new port
+  // unless options.listen names a fixed one.
   absl::Status Restart();
   bool IsRunning();
-  // The running process id (for resource measurements).
+  // The running process id (for resource measurements); not after Kill().
   pid_t pid() const { return process_->pid(); }
 
   // The last lines of the service log (across restarts), for failure messages.

@@ -95,6 +95,7 @@ void SyncServiceTest::SetUp() {
   database_url_ = *url;
   SyncServiceOptions options;
   options.database_url = database_url_;
+  ConfigureService(options);
   absl::StatusOr<std::unique_ptr<SyncServiceProcess>> service = SyncServiceProcess::Start(options);
   ASSERT_TRUE(service.ok()) << service.status();
   service_ = *std::move(service);

@@ -81,6 +81,9 @@ class SyncServiceTest : public ::testing::Test {
  protected:
   void SetUp() override;
   void TearDown() override;
+  // Called by SetUp with the database already chosen: a fixture that needs other flags (or a fixed
+  // listen address) changes them here.
+  virtual void ConfigureService(SyncServiceOptions& /*options*/) {}
 
   SyncServiceProcess& service() { return *service_; }
   v1::SyncService::Stub& stub() { return service_->stub(); }

@@ -166,6 +166,7 @@ void WorkerAgent::ConnectionLoop() {
         unsent_.clear();
         for (const auto& [id, _] : unacked_) unsent_.push_back(id);
         heartbeat_due_ = draining_;
+        drain_confirmed_ = false;  // a new stream: sync_service must confirm again
       }
       v1::ServerMessage message;
       while (stream->Read(&message)) {
@@ -207,6 +208,8 @@ void WorkerAgent::HandleMessage(const v1::ServerMessage& message) {
       if (message.hello_ack().heartbeat_interval_ms() > 0) {
         heartbeat_interval_ = absl::Milliseconds(message.hello_ack().heartbeat_interval_ms());
       }
+      // Heartbeat now and then at sync_service's interval: the sender may be waiting out a longer one.
+      heartbeat_due_ = true;
       break;
     case v1::ServerMessage::kAssignments:
       for (const v1::Assignment& a : message.assignments().assignments()) {
@@ -232,9 +235,12 @@ void WorkerAgent::HandleMessage(const v1::ServerMessage& message) {
       break;
     }
     case v1::ServerMessage::kDrain:
-      spdlog::info("sync_service asked this worker to drain: {}", message.drain().reason());
+      // Either the answer to our draining heartbeat or sync_service's own request: from here on it sends
+      // this stream no assignments.
+      if (!draining_) spdlog::info("sync_service asked this worker to drain: {}", message.drain().reason());
+      if (!draining_) heartbeat_due_ = true;
       draining_ = true;
-      heartbeat_due_ = true;
+      drain_confirmed_ = true;
       break;
     case v1::ServerMessage::kResultAck:
       for (const auto& id : message.result_ack().run_ids()) unacked_.erase(id);
@@ -360,8 +366,10 @@ bool WorkerAgent::Drain(absl::Duration timeout) {
     heartbeat_due_ = true;
     spdlog::info("draining: {} syncs running or queued, {} results unacknowledged",
                  running_.size() + queue_.size(), unacked_.size());
+    // Done when nothing is left to run or report and sync_service has confirmed that no assignment is on
+    // its way (or it cannot be reached, so none can come).
     auto all_done = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
-      return queue_.empty() && running_.empty() && unacked_.empty();
+      return queue_.empty() && running_.empty() && unacked_.empty() && (drain_confirmed_ || !connected_);
     };
     reported = mu_.AwaitWithDeadline(absl::Condition(&all_done), deadline - report_grace);
     if (!reported) {

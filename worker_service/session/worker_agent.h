@@ -34,7 +34,7 @@ struct WorkerOptions {
   int capacity = 3;
   // Reconnect backoff: doubles from min to max, with jitter.
   absl::Duration reconnect_min = absl::Milliseconds(200);
-  absl::Duration reconnect_max = absl::Seconds(5);
+  absl::Duration reconnect_max = absl::Seconds(2);
   // Until sync_service says otherwise in its hello ack.
   absl::Duration heartbeat_interval = absl::Seconds(5);
 };
@@ -91,6 +91,8 @@ class WorkerAgent {
   // Finished and not yet written on the current stream.
   std::vector<std::string> unsent_ ABSL_GUARDED_BY(mu_);
   bool heartbeat_due_ ABSL_GUARDED_BY(mu_) = false;
+  // sync_service confirmed (with a Drain message) that it sends this stream no more assignments.
+  bool drain_confirmed_ ABSL_GUARDED_BY(mu_) = false;
 
   // Serialises writes on the current stream; the stream pointer is only replaced under it.
   absl::Mutex write_mu_;

@@ -1,0 +1,136 @@
+// Several sync_service replicas on one database, with real workers and PostgreSQL: many integrations on
+// short intervals for a while; the database keeps every integration to one run at a time, every due
+// integration runs, and nothing is left running once the workers have stopped.
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "tests/integration/sync_loop_fixture.h"
+
+namespace syncd::testing {
+namespace {
+
+using ::testing::IsEmpty;
+
+class ReplicasTest : public SyncLoopTest {};
+
+TEST_F(ReplicasTest, TwoReplicasAndThreeWorkersRunEveryIntegrationNeverTwiceAtOnce) {
+  SyncServiceProcess* replica = StartReplica();
+  ASSERT_NE(replica, nullptr);
+  // Two workers on the first replica, one on the second.
+  ASSERT_NE(StartWorker("worker-1"), nullptr);
+  ASSERT_NE(StartWorker("worker-2"), nullptr);
+  ASSERT_NE(StartWorker("worker-3", /*capacity=*/3, replica->address()), nullptr);
+
+  constexpr int kIntegrations = 40;
+  constexpr int kInterval = 2;
+  constexpr absl::Duration kRunFor = absl::Seconds(15);
+  // A sync every 2 s plus its latency (at most 0.5 s) and dispatch lag: about 6 in 15 s; 4 leaves room for
+  // a loaded machine.
+  constexpr int kMinRuns = 4;
+  // How long a due integration may wait for a worker with free slots (there are plenty) on a loaded machine.
+  constexpr absl::Duration kMaxLag = absl::Seconds(2);
+  // Each sync takes a moment, so runs of different integrations overlap and the replicas compete.
+  std::vector<std::string> ids;
+  for (int i = 0; i < kIntegrations; ++i) {
+    ids.push_back(MustCreate(Demo(absl::StrCat("Busy ", i), {.latency_ms = 100 + 10 * i}, kInterval)).id());
+  }
+  ASSERT_EQ(ids.size(), static_cast<size_t>(kIntegrations));
+  absl::SleepFor(kRunFor);
+
+  // Stop scheduling, then stop the workers while their last syncs may still run: they finish and report
+  // them before they exit.
+  const absl::Time pausing_at = absl::Now();
+  PauseSchedules(ids);
+  std::map<std::string, ExitStatus> stopped = StopWorkers();
+  for (const auto& [id, status] : stopped) EXPECT_TRUE(status.success()) << id << ": " << status.ToString();
+
+  // Nothing left running: the workers finished and reported everything before they exited.
+  EXPECT_EQ(ActiveRuns(), 0) << RunsTable();
+  EXPECT_THAT(OverlappingRuns(), IsEmpty());
+
+  // Every integration ran again and again, each time on schedule: due an interval after the previous
+  // completion, started soon after (never early), and none was left due at the end.
+  for (const std::string& id : ids) {
+    std::vector<v1::SyncRun> runs = RunsOf(id);
+    SCOPED_TRACE(absl::StrCat("integration ", id, ":", Describe(runs)));
+    ASSERT_GE(static_cast<int>(runs.size()), kMinRuns);
+    for (size_t i = 0; i < runs.size(); ++i) {
+      EXPECT_EQ(runs[i].status(), v1::SyncRun::SUCCESS);
+      EXPECT_EQ(runs[i].trigger(), v1::SyncRun::SCHEDULED);
+      EXPECT_GE(ToTime(runs[i].started_at()), ToTime(runs[i].scheduled_for()));
+      EXPECT_LE(ToTime(runs[i].started_at()) - ToTime(runs[i].scheduled_for()), kMaxLag);
+      if (i > 0) {
+        EXPECT_THAT(ToTime(runs[i].scheduled_for()),
+                    IsNear(ToTime(runs[i - 1].completed_at()) + absl::Seconds(kInterval), kExact));
+      }
+    }
+    ASSERT_TRUE(runs.back().has_completed_at());
+    EXPECT_GE(ToTime(runs.back().completed_at()) + absl::Seconds(kInterval) + kMaxLag, pausing_at)
+        << "due since " << absl::FormatTime(ToTime(runs.back().completed_at()) + absl::Seconds(kInterval))
+        << " and not run before the schedule paused at " << absl::FormatTime(pausing_at);
+  }
+
+  // Both replicas handed out work, each to its own workers, and every worker ran syncs.
+  pqxx::work tx(Sql());
+  pqxx::result by_worker = tx.exec(
+      "SELECT worker_id, count(DISTINCT replica_id), count(*) FROM sync_runs GROUP BY worker_id ORDER BY 1");
+  std::map<std::string, int> runs_by_worker;
+  for (const auto& row : by_worker) {
+    const std::string worker_id = row[0].is_null() ? "NULL" : row[0].as<std::string>();
+    runs_by_worker[worker_id] = row[2].as<int>();
+    EXPECT_EQ(row[1].as<int>(), 1) << worker_id << " ran syncs for more than one replica";
+  }
+  for (const char* id : {"worker-1", "worker-2", "worker-3"}) {
+    EXPECT_GT(runs_by_worker[id], 0) << id << " ran no sync";
+  }
+  EXPECT_EQ(tx.exec1("SELECT count(DISTINCT replica_id) FROM sync_runs")[0].as<int>(), 2);
+}
+
+// A worker told to stop (SIGTERM) just as sync_service hands it a run must not take that run with it:
+// whatever was assigned to it is either run and reported before it exits, or left for another worker at
+// once. The moment is a race, so the test stops several busy workers in turn, each while runs are handed
+// out every few milliseconds.
+class WorkerDrainRaceTest : public SyncLoopTest {};
+
+TEST_F(WorkerDrainRaceTest, WorkerStoppedWhileRunsAreHandedOutLeavesNoneRunning) {
+  constexpr int kIntegrations = 150;
+  // Each round catches the race about one time in four here: ten give a broken worker little chance to pass.
+  constexpr int kRounds = 10;
+  for (int i = 0; i < kIntegrations; ++i) {
+    MustCreate(Demo(absl::StrCat("Quick ", i), {.records = 0, .latency_ms = 0}, 1));
+  }
+  std::vector<std::string> left_running;
+  for (int round = 1; round <= kRounds && left_running.empty(); ++round) {
+    const std::string id = absl::StrCat("worker-", round);
+    WorkerProcess* w = StartWorker(id, /*capacity=*/8);
+    ASSERT_NE(w, nullptr);
+    // Busy: it has finished a good number of syncs.
+    ASSERT_TRUE(Eventually(
+        kWait,
+        [&] {
+          pqxx::work tx(Sql());
+          return tx.exec_params1("SELECT count(*) FROM sync_runs WHERE worker_id = $1 AND status = 'SUCCESS'",
+                                 id)[0]
+                     .as<int>() >= 100;
+        }))
+        << id << " ran too few syncs\n"
+        << w->LogTail();
+    w->Signal(SIGTERM);
+    std::optional<ExitStatus> exited = w->WaitFor(kWait);
+    ASSERT_TRUE(exited.has_value()) << id << " did not exit";
+    EXPECT_TRUE(exited->success()) << id << ": " << exited->ToString();
+    pqxx::work tx(Sql());
+    for (const auto& row : tx.exec_params(
+             "SELECT id::text, started_at::text FROM sync_runs WHERE worker_id = $1 AND status = 'RUNNING'",
+             id)) {
+      left_running.push_back(absl::StrCat("run ", row[0].c_str(), " started ", row[1].c_str(), " on ", id,
+                                          ", which exited cleanly"));
+    }
+  }
+  EXPECT_THAT(left_running, IsEmpty());
+}
+
+}  // namespace
+}  // namespace syncd::testing
