@@ -36,6 +36,10 @@ class BenchEnv {
 
   // Resident set size of a process in MiB (from /proc).
   static double RssMiB(pid_t pid);
+  // CPU time (user + system) a process has used so far, in seconds.
+  static double CpuSeconds(pid_t pid);
+  // CPU time used by all processes named `postgres` (the server and its backends) that are alive now.
+  static double PostgresCpuSeconds();
 
  private:
   std::string dir_;

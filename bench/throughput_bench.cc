@@ -3,6 +3,7 @@
 // leaving a SUCCESS history row and an advanced nextSyncAt.
 //
 //   build/bench/throughput_bench [integrations] [worker capacity]
+#include <array>
 #include <cstdlib>
 #include <iostream>
 
@@ -22,6 +23,13 @@ int main(int argc, char** argv) {
   env.StartWorkers(2, {absl::StrCat("--capacity=", capacity)});
   env.WaitForWorkers(2);
 
+  auto cpu_of_services = [&env] {
+    double workers = 0;
+    for (auto& w : env.workers()) workers += syncd::bench::BenchEnv::CpuSeconds(w->pid());
+    return std::array<double, 3>{syncd::bench::BenchEnv::CpuSeconds(env.sync_service().pid()), workers,
+                                 syncd::bench::BenchEnv::PostgresCpuSeconds()};
+  };
+  const std::array<double, 3> cpu_before = cpu_of_services();
   {
     pqxx::work tx(env.db());
     tx.exec_params(
@@ -43,6 +51,7 @@ int main(int argc, char** argv) {
     if (done >= integrations) break;
     absl::SleepFor(absl::Milliseconds(200));
   }
+  const std::array<double, 3> cpu_after = cpu_of_services();
   if (done < integrations) Fail(absl::StrCat("only ", done, " of ", integrations, " syncs finished in time"));
 
   pqxx::work tx(env.db());
@@ -57,10 +66,13 @@ int main(int argc, char** argv) {
                    "throughput: %d syncs in %.2f s = %.0f syncs/s (first start to last completion)\n"
                    "  runs recorded: %d (not SUCCESS: %d); integrations with advanced nextSyncAt: %d, "
                    "lastSyncStatus SUCCESS: %d\n"
-                   "  sync_service RSS %.0f MiB; worker capacity %d\n",
+                   "  sync_service RSS %.0f MiB; worker capacity %d\n"
+                   "  CPU per sync: sync_service %.0f us, workers %.0f us, PostgreSQL %.0f us\n",
                    integrations, seconds, integrations / seconds, r[1].as<int>(), r[2].as<int>(),
                    s[0].as<int>(), s[1].as<int>(), syncd::bench::BenchEnv::RssMiB(env.sync_service().pid()),
-                   capacity)
+                   capacity, (cpu_after[0] - cpu_before[0]) * 1e6 / integrations,
+                   (cpu_after[1] - cpu_before[1]) * 1e6 / integrations,
+                   (cpu_after[2] - cpu_before[2]) * 1e6 / integrations)
             << std::flush;
   return 0;
 }
