@@ -22,8 +22,11 @@ CREATE TABLE integrations (
 -- Names are unique regardless of case: "Stripe" and "stripe" would be the same thing to an admin.
 CREATE UNIQUE INDEX integrations_name_key ON integrations (lower(name));
 
--- The scheduler's question: which enabled integrations are due, earliest first.
-CREATE INDEX integrations_due_idx ON integrations (next_sync_at)
+-- The scheduler's question: which enabled integrations are due, earliest first. The id makes every key
+-- distinct: with equal times (many integrations due at the same instant) btree deduplication would pack
+-- them into posting lists, whose entries cannot be marked dead one by one, so every claim would revisit
+-- the rows of all integrations already synced.
+CREATE INDEX integrations_due_idx ON integrations (next_sync_at, id)
   WHERE sync_enabled AND next_sync_at IS NOT NULL;
 
 CREATE TABLE sync_runs (

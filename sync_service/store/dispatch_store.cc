@@ -43,7 +43,7 @@ absl::StatusOr<std::vector<ClaimedRun>> DispatchStore::Claim(const std::vector<s
   const int64_t now_us = absl::ToUnixMicros(now);
   const int64_t lease_us = absl::ToUnixMicros(now + lease);
   return pool_.Transact<std::vector<ClaimedRun>>([&](pqxx::work& tx) {
-    tx.exec_prepared0(sql::kCustomPlans.name);
+    tx.exec_prepared1(sql::kCustomPlans.name);
     std::vector<ClaimedRun> out;
     for (const auto& row :
          tx.exec_prepared(sql::kClaimPendingRuns.name, TextArray(slots), now_us, lease_us, replica_id_)) {
@@ -104,7 +104,7 @@ absl::StatusOr<std::map<std::string, std::string>> DispatchStore::FinishRuns(
   const int64_t now_us = absl::ToUnixMicros(clock_.Now());
   return pool_.Transact<std::map<std::string, std::string>>(
       [&](pqxx::work& tx) -> absl::StatusOr<std::map<std::string, std::string>> {
-        tx.exec_prepared0(sql::kCustomPlans.name);
+        tx.exec_prepared1(sql::kCustomPlans.name);
         const std::string id_array = TextArray(ids);
         pqxx::result finished =
             tx.exec_prepared(sql::kFinishRuns.name, id_array, TextArray(statuses), IntArray(completed),
