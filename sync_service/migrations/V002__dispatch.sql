@@ -24,3 +24,16 @@ CREATE TABLE workers (
   last_heartbeat_at timestamptz NOT NULL,
   draining          boolean NOT NULL DEFAULT false
 );
+
+-- Run ids ordered by time (UUID version 7 layout: 48 bits of Unix milliseconds, then random bits), so new
+-- runs append to the right edge of the primary-key index instead of touching random pages of it.
+CREATE FUNCTION syncd_uuid_v7() RETURNS uuid LANGUAGE sql VOLATILE AS $$
+  SELECT encode(
+    set_bit(set_bit(
+      overlay(uuid_send(gen_random_uuid())
+              PLACING substring(int8send((extract(epoch FROM clock_timestamp()) * 1000)::bigint) FROM 3)
+              FROM 1 FOR 6),
+      52, 1), 53, 1),
+    'hex')::uuid
+$$;
+ALTER TABLE sync_runs ALTER COLUMN id SET DEFAULT syncd_uuid_v7();
