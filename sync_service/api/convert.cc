@@ -3,6 +3,8 @@
 #include <google/protobuf/util/json_util.h>
 #include <google/protobuf/util/time_util.h>
 
+#include "sync_service/domain/secrets.h"
+
 namespace syncd::api {
 namespace {
 
@@ -83,7 +85,8 @@ void ToProto(const domain::Integration& in, v1::Integration& out) {
   out.set_name(in.name);
   out.set_type(in.type == domain::IntegrationType::kHttpJson ? v1::Integration::HTTP_JSON
                                                              : v1::Integration::DEMO);
-  *out.mutable_config() = StructFromJson(in.config);
+  // Secrets are write-only: responses show that they are set, never their value.
+  *out.mutable_config() = StructFromJson(domain::RedactSecrets(in.config));
   out.set_status(IntegrationStatusToProto(domain::StatusOf(in)));
   if (in.sync_interval_seconds.has_value()) {
     out.mutable_sync_interval()->set_number_value(*in.sync_interval_seconds);

@@ -5,6 +5,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "sync_service/domain/secrets.h"
 #include "sync_service/schedule/sync_time.h"
 
 namespace syncd::domain {
@@ -156,7 +157,8 @@ FieldViolations NewIntegration(const IntegrationChanges& changes, absl::Time now
   Integration created;
   created.name = NormalizeName(*changes.name);
   created.type = *changes.type;
-  created.config = changes.config.value_or(nlohmann::json::object());
+  created.config =
+      KeepUnchangedSecrets(nlohmann::json::object(), changes.config.value_or(nlohmann::json::object()));
   created.sync_interval_seconds = IntervalOf(changes.sync_interval, kDefaultSyncIntervalSeconds);
   created.sync_enabled = changes.sync_enabled.value_or(true);
   created.next_sync_at =
@@ -177,7 +179,7 @@ FieldViolations ApplyChanges(const Integration& current, const IntegrationChange
   Integration next = current;
   if (changes.name.has_value()) next.name = NormalizeName(*changes.name);
   if (changes.type.has_value()) next.type = *changes.type;
-  if (changes.config.has_value()) next.config = *changes.config;
+  if (changes.config.has_value()) next.config = KeepUnchangedSecrets(current.config, *changes.config);
   if (!changes.type_unknown && (changes.type.has_value() || changes.config.has_value())) {
     ValidateConfig(next.type, next.config, violations);
   }

@@ -509,3 +509,70 @@ TEST_F(IntegrationsTest, DeleteRejectsMalformedIdAndUnknownId) {
 
 }  // namespace
 }  // namespace syncd::testing
+
+namespace syncd::testing {
+namespace {
+
+// An HTTP_JSON integration with a bearer token.
+v1::Integration WithToken(const std::string& name, const std::string& token) {
+  v1::Integration integration = HttpJsonIntegration(name, "https://api.example.com/items");
+  google::protobuf::Struct* auth =
+      (*integration.mutable_config()->mutable_fields())["auth"].mutable_struct_value();
+  (*auth->mutable_fields())["kind"].set_string_value("bearer");
+  (*auth->mutable_fields())["token"].set_string_value(token);
+  return integration;
+}
+
+std::string StoredToken(pqxx::connection& sql, const std::string& id) {
+  pqxx::work tx(sql);
+  pqxx::result r = tx.exec_params("SELECT config->'auth'->>'token' FROM integrations WHERE id = $1", id);
+  return r.empty() || r[0][0].is_null() ? std::string("<none>") : r[0][0].as<std::string>();
+}
+
+std::string ShownToken(const v1::Integration& integration) {
+  return integration.config().fields().at("auth").struct_value().fields().at("token").string_value();
+}
+
+class SecretsTest : public SyncServiceTest {};
+
+TEST_F(SecretsTest, SecretsAreStoredButNeverReturned) {
+  const std::string token = "tok-4f9a-very-secret";
+  v1::Integration created = MustCreate(WithToken("Billing", token));
+  EXPECT_EQ(ShownToken(created), "********");
+  EXPECT_EQ(ShownToken(MustGet(created.id())), "********");
+  v1::ListIntegrationsResponse listed;
+  ASSERT_THAT(stub().ListIntegrations(NewContext().get(), {}, &listed), IsOk());
+  EXPECT_EQ(listed.DebugString().find(token), std::string::npos);
+  EXPECT_EQ(created.DebugString().find(token), std::string::npos);
+  // Stored for the worker to use.
+  EXPECT_EQ(StoredToken(Sql(), created.id()), token);
+}
+
+TEST_F(SecretsTest, UpdatingWithoutTheSecretOrWithTheMaskKeepsIt) {
+  v1::Integration created = MustCreate(WithToken("Billing", "first-token"));
+
+  // The UI sends back what it was shown.
+  v1::Integration echo;
+  *echo.mutable_config() = created.config();
+  (*echo.mutable_config()->mutable_fields())["url"].set_string_value("https://api.example.com/v2/items");
+  v1::Integration updated;
+  ASSERT_THAT(Update(created.id(), echo, &updated), IsOk());
+  EXPECT_EQ(StoredToken(Sql(), created.id()), "first-token");
+  EXPECT_EQ(ShownToken(updated), "********");
+
+  // A config that leaves the token out keeps it too.
+  v1::Integration without = HttpJsonIntegration("", "https://api.example.com/v3/items");
+  without.clear_name();
+  (*(*without.mutable_config()->mutable_fields())["auth"].mutable_struct_value()->mutable_fields())["kind"]
+      .set_string_value("bearer");
+  ASSERT_THAT(Update(created.id(), without, &updated), IsOk());
+  EXPECT_EQ(StoredToken(Sql(), created.id()), "first-token");
+
+  // A new token replaces it.
+  v1::Integration rotated = WithToken("Billing", "second-token");
+  ASSERT_THAT(Update(created.id(), rotated, &updated), IsOk());
+  EXPECT_EQ(StoredToken(Sql(), created.id()), "second-token");
+}
+
+}  // namespace
+}  // namespace syncd::testing
