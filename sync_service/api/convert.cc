@@ -125,6 +125,15 @@ void ToProto(const domain::SyncRun& in, v1::SyncRun& out) {
   if (in.worker_id) out.set_worker_id(*in.worker_id);
 }
 
+void ToProto(const domain::SyncedRecord& in, v1::SyncedRecord& out) {
+  out.set_external_id(in.external_id);
+  // Stored JSONB is always a JSON object.
+  (void)google::protobuf::util::JsonStringToMessage(in.data_json, out.mutable_data());
+  *out.mutable_first_synced_at() = Ts(in.first_synced_at);
+  *out.mutable_last_synced_at() = Ts(in.last_synced_at);
+  out.set_last_run_id(in.last_run_id);
+}
+
 domain::IntervalInput IntervalFromProto(bool has_value, const google::protobuf::Value& value) {
   if (!has_value) return domain::IntervalInput::Absent();
   switch (value.kind_case()) {

@@ -12,6 +12,7 @@ namespace syncd::api {
 
 void ToProto(const domain::Integration& in, v1::Integration& out);
 void ToProto(const domain::SyncRun& in, v1::SyncRun& out);
+void ToProto(const domain::SyncedRecord& in, v1::SyncedRecord& out);
 
 // The changes an Integration message in a create or update request asks for. Output-only fields are ignored.
 domain::IntegrationChanges ChangesFromProto(const v1::Integration& in);

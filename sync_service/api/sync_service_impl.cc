@@ -110,6 +110,22 @@ grpc::Status SyncServiceImpl::GetSyncHistory(grpc::ServerContext*, const v1::Get
   return grpc::Status::OK;
 }
 
+grpc::Status SyncServiceImpl::ListRecords(grpc::ServerContext*, const v1::ListRecordsRequest* req,
+                                          v1::ListRecordsResponse* resp) {
+  FieldViolations violations;
+  if (absl::Status s = CheckId(req->id()); !s.ok()) violations = ViolationsOf(s);
+  domain::PageRequest page;
+  for (auto& v : domain::ValidatePage(req->page(), req->page_size(), page)) violations.push_back(v);
+  if (!violations.empty()) return ToGrpcStatus(InvalidArgumentError(violations));
+  absl::StatusOr<store::RecordPage> result = store_.ListRecords(req->id(), page);
+  if (!result.ok()) return ToGrpcStatus(result.status());
+  for (const auto& r : result->records) ToProto(r, *resp->add_records());
+  resp->set_total(result->total);
+  resp->set_page(page.page);
+  resp->set_page_size(page.page_size);
+  return grpc::Status::OK;
+}
+
 grpc::Status SyncServiceImpl::GetSyncStatus(grpc::ServerContext*, const v1::GetSyncStatusRequest* req,
                                             v1::GetSyncStatusResponse* resp) {
   if (req->limit() < 0 || req->limit() > kMaxRecentRuns) {

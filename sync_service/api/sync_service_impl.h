@@ -30,6 +30,8 @@ class SyncServiceImpl final : public v1::SyncService::Service {
                            v1::TriggerSyncResponse* resp) override;
   grpc::Status GetSyncHistory(grpc::ServerContext* ctx, const v1::GetSyncHistoryRequest* req,
                               v1::GetSyncHistoryResponse* resp) override;
+  grpc::Status ListRecords(grpc::ServerContext* ctx, const v1::ListRecordsRequest* req,
+                           v1::ListRecordsResponse* resp) override;
   grpc::Status GetSyncStatus(grpc::ServerContext* ctx, const v1::GetSyncStatusRequest* req,
                              v1::GetSyncStatusResponse* resp) override;
   grpc::Status GetWorkerStatus(grpc::ServerContext* ctx, const v1::GetWorkerStatusRequest* req,

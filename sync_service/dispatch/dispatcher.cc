@@ -114,6 +114,14 @@ void Dispatcher::OnResults(const std::shared_ptr<WorkerSession>& session, const 
   }
 }
 
+void Dispatcher::OnRecords(const std::shared_ptr<WorkerSession>& session, const v1::RecordBatch& batch) {
+  PendingRecords pending{session, {batch.run_id(), batch.sequence(), {}}};
+  pending.batch.records.reserve(batch.records_size());
+  for (const v1::Record& r : batch.records()) pending.batch.records.emplace_back(r.external_id(), r.json());
+  absl::MutexLock lock(&mu_);
+  records_.push_back(std::move(pending));
+}
+
 void Dispatcher::OnClosed(const std::shared_ptr<WorkerSession>& session) {
   absl::MutexLock lock(&mu_);
   sessions_.erase(std::remove(sessions_.begin(), sessions_.end(), session), sessions_.end());
@@ -266,6 +274,7 @@ void Dispatcher::SessionLoop() {
   while (true) {
     std::vector<PendingResult> results;
     std::vector<LeaseRequest> leases;
+    std::vector<PendingRecords> records;
     std::vector<std::shared_ptr<WorkerSession>> connected;
     std::vector<std::string> disconnected;
     bool stopping = false;
@@ -273,7 +282,7 @@ void Dispatcher::SessionLoop() {
       absl::MutexLock lock(&mu_);
       auto has_work = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
         return stopping_ || !results_.empty() || !leases_.empty() || !connected_.empty() ||
-               !disconnected_.empty();
+               !disconnected_.empty() || !records_.empty();
       };
       mu_.AwaitWithTimeout(absl::Condition(&has_work), absl::Seconds(1));
       stopping = stopping_;
@@ -283,6 +292,8 @@ void Dispatcher::SessionLoop() {
       }
       leases.assign(std::make_move_iterator(leases_.begin()), std::make_move_iterator(leases_.end()));
       leases_.clear();
+      records.assign(std::make_move_iterator(records_.begin()), std::make_move_iterator(records_.end()));
+      records_.clear();
       connected.assign(connected_.begin(), connected_.end());
       connected_.clear();
       disconnected.assign(disconnected_.begin(), disconnected_.end());
@@ -300,6 +311,8 @@ void Dispatcher::SessionLoop() {
         spdlog::warn("recording worker {}: {}", id.worker_id, std::string(s.message()));
       }
     }
+    // Records before results: a worker reports a run only after its batches were acknowledged.
+    if (!records.empty()) ApplyRecords(std::move(records));
     const bool applied = results.empty() || ApplyResults(std::move(results));
     if (!leases.empty()) ApplyLeases(std::move(leases));
     if (stopping) {
@@ -355,6 +368,32 @@ bool Dispatcher::ApplyResults(std::vector<PendingResult> batch) {
   }
   Wake();
   return true;
+}
+
+void Dispatcher::ApplyRecords(std::vector<PendingRecords> batches) {
+  for (const PendingRecords& p : batches) {
+    absl::StatusOr<store::RecordCounts> counts = store_.ApplyRecordBatch(p.batch);
+    v1::ServerMessage ack;
+    v1::RecordBatchAck* a = ack.mutable_records_ack();
+    a->set_run_id(p.batch.run_id);
+    a->set_sequence(p.batch.sequence);
+    if (counts.ok()) {
+      a->set_inserted(counts->inserted);
+      a->set_updated(counts->updated);
+      a->set_unchanged(counts->unchanged);
+    } else if (counts.status().code() == absl::StatusCode::kFailedPrecondition) {
+      // The run ended meanwhile (its lease ran out): acknowledge so the worker does not wait; the lease
+      // check cancels the run on the worker.
+      spdlog::info("record batch for run_id={} ignored: {}", p.batch.run_id,
+                   std::string(counts.status().message()));
+    } else {
+      // Not acknowledged: the worker sends the batch again (after its timeout or a reconnect).
+      spdlog::warn("applying record batch run_id={} sequence={}: {}", p.batch.run_id, p.batch.sequence,
+                   std::string(counts.status().message()));
+      continue;
+    }
+    p.session->Send(std::move(ack));
+  }
 }
 
 void Dispatcher::ApplyLeases(std::vector<LeaseRequest> batch) {

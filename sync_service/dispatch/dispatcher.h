@@ -59,12 +59,17 @@ class Dispatcher final : public SessionEvents {
   void OnHello(const std::shared_ptr<WorkerSession>& session, const v1::WorkerHello& hello) override;
   void OnHeartbeat(const std::shared_ptr<WorkerSession>& session, const v1::WorkerHeartbeat& hb) override;
   void OnResults(const std::shared_ptr<WorkerSession>& session, const v1::RunResults& results) override;
+  void OnRecords(const std::shared_ptr<WorkerSession>& session, const v1::RecordBatch& batch) override;
   void OnClosed(const std::shared_ptr<WorkerSession>& session) override;
 
  private:
   struct PendingResult {
     std::shared_ptr<WorkerSession> session;
     store::RunEnd end;
+  };
+  struct PendingRecords {
+    std::shared_ptr<WorkerSession> session;
+    store::RecordBatchIn batch;
   };
   struct LeaseRequest {
     std::shared_ptr<WorkerSession> session;
@@ -78,6 +83,7 @@ class Dispatcher final : public SessionEvents {
   // Returns false when the database refused them (they are queued again).
   bool ApplyResults(std::vector<PendingResult> batch);
   void ApplyLeases(std::vector<LeaseRequest> batch);
+  void ApplyRecords(std::vector<PendingRecords> batches);
   std::vector<store::WorkerInfo> LiveWorkers() const;
 
   store::DispatchStore& store_;
@@ -90,6 +96,7 @@ class Dispatcher final : public SessionEvents {
   std::vector<std::shared_ptr<WorkerSession>> sessions_ ABSL_GUARDED_BY(mu_);
   std::deque<PendingResult> results_ ABSL_GUARDED_BY(mu_);
   std::deque<LeaseRequest> leases_ ABSL_GUARDED_BY(mu_);
+  std::deque<PendingRecords> records_ ABSL_GUARDED_BY(mu_);
   std::deque<std::shared_ptr<WorkerSession>> connected_ ABSL_GUARDED_BY(mu_);
   std::deque<std::string> disconnected_ ABSL_GUARDED_BY(mu_);
 

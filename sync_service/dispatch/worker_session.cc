@@ -41,8 +41,12 @@ class WorkerReactor final : public grpc::ServerBidiReactor<v1::WorkerMessage, v1
         if (!session_->hello_received()) break;
         events_.OnResults(session_, in_.results());
         break;
+      case v1::WorkerMessage::kRecords:
+        if (!session_->hello_received()) break;
+        events_.OnRecords(session_, in_.records());
+        break;
       default:
-        // Progress and record batches are handled by later versions; an old server ignores them.
+        // Progress is not used yet.
         break;
     }
     StartRead(&in_);

@@ -83,6 +83,7 @@ class SessionEvents {
   virtual void OnHello(const std::shared_ptr<WorkerSession>& session, const v1::WorkerHello& hello) = 0;
   virtual void OnHeartbeat(const std::shared_ptr<WorkerSession>& session, const v1::WorkerHeartbeat& hb) = 0;
   virtual void OnResults(const std::shared_ptr<WorkerSession>& session, const v1::RunResults& results) = 0;
+  virtual void OnRecords(const std::shared_ptr<WorkerSession>& session, const v1::RecordBatch& batch) = 0;
   virtual void OnClosed(const std::shared_ptr<WorkerSession>& session) = 0;
 };
 

@@ -73,6 +73,16 @@ struct SyncRun {
   std::optional<std::string> worker_id;
 };
 
+// A record a sync brought in.
+struct SyncedRecord {
+  std::string external_id;
+  // JSON object text, as stored.
+  std::string data_json;
+  absl::Time first_synced_at;
+  absl::Time last_synced_at;
+  std::string last_run_id;
+};
+
 struct SyncSummary {
   int32_t total = 0;
   int32_t successful = 0;

@@ -63,6 +63,7 @@ void ValidateDemoConfig(const nlohmann::json& config, FieldViolations& out) {
   check_number("records", 0, 1'000'000);
   check_number("failureRate", 0, 1);
   check_number("latencyMs", 0, 600'000);
+  check_number("version", 0, 1'000'000'000);
   auto error_code = config.find("errorCode");
   if (error_code != config.end() && !error_code->is_null() && !error_code->is_string()) {
     out.push_back({"config.errorCode", "must be an error code such as SERVER_ERROR"});

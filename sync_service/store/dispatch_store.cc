@@ -186,6 +186,40 @@ absl::StatusOr<std::map<std::string, std::string>> DispatchStore::FinishRuns(
       });
 }
 
+absl::StatusOr<RecordCounts> DispatchStore::ApplyRecordBatch(const RecordBatchIn& batch) {
+  // A source may repeat an id within a page: the last one wins, and it counts once.
+  std::map<std::string, const std::string*> by_id;
+  for (const auto& [id, json] : batch.records) by_id[id] = &json;
+  std::vector<std::string> ids, data;
+  for (const auto& [id, json] : by_id) {
+    ids.push_back(id);
+    data.push_back(*json);
+  }
+  const int64_t now_us = absl::ToUnixMicros(clock_.Now());
+  return pool_.Transact<RecordCounts>([&](pqxx::work& tx) -> absl::StatusOr<RecordCounts> {
+    pqxx::result run = tx.exec_prepared(sql::kRunningRunIntegration.name, batch.run_id);
+    if (run.empty()) {
+      return absl::FailedPreconditionError(absl::StrCat("run ", batch.run_id, " is not running"));
+    }
+    const std::string integration_id = run[0][0].as<std::string>();
+    pqxx::result applied = tx.exec_prepared(sql::kAppliedBatch.name, batch.run_id, batch.sequence);
+    if (!applied.empty()) {
+      return RecordCounts{applied[0][0].as<int32_t>(), applied[0][1].as<int32_t>(),
+                          applied[0][2].as<int32_t>()};
+    }
+    tx.exec_prepared1(sql::kCustomPlans.name);
+    pqxx::row counts = tx.exec_prepared1(sql::kUpsertRecords.name, integration_id, batch.run_id,
+                                         TextArray(ids), TextArray(data), now_us);
+    RecordCounts c;
+    c.inserted = counts[0].as<int32_t>();
+    c.updated = counts[1].as<int32_t>();
+    c.unchanged = static_cast<int32_t>(ids.size()) - c.inserted - c.updated;
+    tx.exec_prepared0(sql::kRecordBatch.name, batch.run_id, batch.sequence, c.inserted, c.updated,
+                      c.unchanged);
+    return c;
+  });
+}
+
 absl::StatusOr<int> DispatchStore::FailExpiredLeases(int limit) {
   const absl::Time now = clock_.Now();
   absl::StatusOr<std::vector<RunEnd>> expired = pool_.Transact<std::vector<RunEnd>>([&](pqxx::work& tx) {

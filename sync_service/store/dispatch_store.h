@@ -40,6 +40,20 @@ struct RunEnd {
   bool only_if_expired = false;
 };
 
+// A batch of records read by a run, as a worker sent it.
+struct RecordBatchIn {
+  std::string run_id;
+  int32_t sequence = 0;
+  // (external id, JSON object text)
+  std::vector<std::pair<std::string, std::string>> records;
+};
+
+struct RecordCounts {
+  int32_t inserted = 0;
+  int32_t updated = 0;
+  int32_t unchanged = 0;
+};
+
 struct WorkerInfo {
   std::string id;
   std::string name;
@@ -74,6 +88,11 @@ class DispatchStore {
   // runs this call finished; the others had finished already (a repeated or late result) and are left as
   // they were.
   absl::StatusOr<std::map<std::string, std::string>> FinishRuns(const std::vector<RunEnd>& ends);
+
+  // Upserts a run's record batch in one transaction and records its counts. A batch already applied (same
+  // run and sequence) is not applied again; its counts are returned. FAILED_PRECONDITION when the run is
+  // not running (any more).
+  absl::StatusOr<RecordCounts> ApplyRecordBatch(const RecordBatchIn& batch);
 
   // Fails runs whose lease ran out as WORKER_LOST (retried by the normal rules). Returns how many.
   absl::StatusOr<int> FailExpiredLeases(int limit);

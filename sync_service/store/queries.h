@@ -171,6 +171,12 @@ inline const Statement kFinishRuns = {
     "  completed_at = GREATEST(r.started_at, " SYNCD_TS_COL("f.completed_us") "), "
     "  duration_ms = GREATEST(0, (f.completed_us - " SYNCD_TS_OUT("r.started_at") ") / 1000)::integer, "
     "  records_count = f.records, error_code = f.code, error_message = f.message, suggestion = f.suggestion, "
+    "  records_inserted = CASE WHEN f.records = 0 THEN 0 ELSE COALESCE((SELECT sum(b.inserted) "
+    "    FROM sync_run_batches b WHERE b.run_id = r.id), 0) END, "
+    "  records_updated = CASE WHEN f.records = 0 THEN 0 ELSE COALESCE((SELECT sum(b.updated) "
+    "    FROM sync_run_batches b WHERE b.run_id = r.id), 0) END, "
+    "  records_unchanged = CASE WHEN f.records = 0 THEN 0 ELSE COALESCE((SELECT sum(b.unchanged) "
+    "    FROM sync_run_batches b WHERE b.run_id = r.id), 0) END, "
     "  lease_expires_at = NULL "
     "FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::integer[], $5::text[], $6::text[], $7::text[], "
     "            $9::boolean[]) AS f(id, status, completed_us, records, code, message, suggestion, only_if_expired), "
@@ -265,6 +271,53 @@ inline const Statement kDueBacklog = {
 
 inline const Statement kNotifyDispatch = {"notify_dispatch", "SELECT pg_notify('syncd_dispatch', '')"};
 
+// --- Records --------------------------------------------------------------------------------------
+
+// The integration of a running run ($1), locked shared so it is not deleted while a batch lands.
+inline const Statement kRunningRunIntegration = {
+    "running_run_integration",
+    "SELECT r.integration_id::text FROM sync_runs r JOIN integrations i ON i.id = r.integration_id "
+    "WHERE r.id = $1 AND r.status = 'RUNNING' FOR SHARE OF i"};
+
+inline const Statement kAppliedBatch = {
+    "applied_batch",
+    "SELECT inserted, updated, unchanged FROM sync_run_batches WHERE run_id = $1 AND sequence = $2"};
+
+// Upserts a batch ($3 ids, $4 JSON texts) keyed by (integration, external id). A record whose content hash
+// is unchanged is not written. Returns how many rows were inserted and how many updated.
+inline const Statement kUpsertRecords = {
+    "upsert_records",
+    "WITH up AS (INSERT INTO records AS t (integration_id, external_id, data, content_hash, first_synced_at, "
+    "      last_synced_at, last_run_id) "
+    "    SELECT $1, b.external_id, b.data::jsonb, md5(b.data::jsonb::text), " SYNCD_TS_IN(5) ", " SYNCD_TS_IN(5) ", $2 "
+    "    FROM unnest($3::text[], $4::text[]) AS b(external_id, data) "
+    "  ON CONFLICT (integration_id, external_id) DO UPDATE SET data = EXCLUDED.data, "
+    "    content_hash = EXCLUDED.content_hash, last_synced_at = EXCLUDED.last_synced_at, "
+    "    last_run_id = EXCLUDED.last_run_id "
+    "  WHERE t.content_hash <> EXCLUDED.content_hash "
+    "  RETURNING (xmax = 0) AS inserted) "
+    "SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM up"};
+
+inline const Statement kRecordBatch = {
+    "record_batch",
+    "INSERT INTO sync_run_batches (run_id, sequence, inserted, updated, unchanged) VALUES ($1, $2, $3, $4, $5)"};
+
+inline const Statement kRecordsPage = {
+    "records_page",
+    "SELECT external_id, data::text AS data, " SYNCD_TS_OUT("first_synced_at") " AS first_synced_at, "
+    SYNCD_TS_OUT("last_synced_at") " AS last_synced_at, last_run_id::text AS last_run_id "
+    "FROM records WHERE integration_id = $1 ORDER BY last_synced_at DESC, external_id LIMIT $2 OFFSET $3"};
+
+inline const Statement kRecordsCount = {"records_count",
+                                        "SELECT count(*) FROM records WHERE integration_id = $1"};
+
+inline const Statement kDeleteRecordsOfIntegration = {"delete_records_of_integration",
+                                                      "DELETE FROM records WHERE integration_id = $1"};
+
+inline const Statement kDeleteBatchesOfIntegration = {
+    "delete_batches_of_integration",
+    "DELETE FROM sync_run_batches WHERE run_id IN (SELECT id FROM sync_runs WHERE integration_id = $1)"};
+
 #undef SYNCD_TS_COL
 #undef SYNCD_TS_IN
 #undef SYNCD_TS_OUT
@@ -285,6 +338,14 @@ inline std::vector<const Statement*> AllStatements() {
           &sql::kUpdateIntegration,
           &sql::kDeleteIntegration,
           &sql::kDeleteRunsOfIntegration,
+          &sql::kRunningRunIntegration,
+          &sql::kAppliedBatch,
+          &sql::kUpsertRecords,
+          &sql::kRecordBatch,
+          &sql::kRecordsPage,
+          &sql::kRecordsCount,
+          &sql::kDeleteRecordsOfIntegration,
+          &sql::kDeleteBatchesOfIntegration,
           &sql::kActiveRun,
           &sql::kInsertPendingRun,
           &sql::kRunHistoryPage,

@@ -96,6 +96,8 @@ absl::Status SyncStore::DeleteIntegration(const std::string& id) {
       .Transact<bool>([&](pqxx::work& tx) -> absl::StatusOr<bool> {
         // The lock keeps claims and triggers from adding a run between the two deletes.
         if (tx.exec_prepared(sql::kLockIntegration.name, id).empty()) return NotFound(id);
+        tx.exec_prepared0(sql::kDeleteRecordsOfIntegration.name, id);
+        tx.exec_prepared0(sql::kDeleteBatchesOfIntegration.name, id);
         tx.exec_prepared0(sql::kDeleteRunsOfIntegration.name, id);
         tx.exec_prepared1(sql::kDeleteIntegration.name, id);
         return true;
@@ -127,6 +129,27 @@ absl::StatusOr<RunPage> SyncStore::SyncHistory(const std::string& id, const doma
     if (offset < out.total) {
       for (const auto& row : tx.exec_prepared(sql::kRunHistoryPage.name, id, page.page_size, offset)) {
         out.runs.push_back(RunFromRow(row));
+      }
+    }
+    return out;
+  });
+}
+
+absl::StatusOr<RecordPage> SyncStore::ListRecords(const std::string& id, const domain::PageRequest& page) {
+  return pool_.Transact<RecordPage>([&](pqxx::work& tx) -> absl::StatusOr<RecordPage> {
+    if (tx.exec_prepared(sql::kGetIntegration.name, id).empty()) return NotFound(id);
+    RecordPage out;
+    out.total = tx.exec_prepared1(sql::kRecordsCount.name, id)[0].as<int32_t>();
+    const int64_t offset = static_cast<int64_t>(page.page - 1) * page.page_size;
+    if (offset < out.total) {
+      for (const auto& row : tx.exec_prepared(sql::kRecordsPage.name, id, page.page_size, offset)) {
+        domain::SyncedRecord r;
+        r.external_id = row["external_id"].as<std::string>();
+        r.data_json = row["data"].as<std::string>();
+        r.first_synced_at = *TimeOf(row["first_synced_at"]);
+        r.last_synced_at = *TimeOf(row["last_synced_at"]);
+        r.last_run_id = row["last_run_id"].as<std::string>();
+        out.records.push_back(std::move(r));
       }
     }
     return out;

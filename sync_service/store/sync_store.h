@@ -27,6 +27,11 @@ struct IntegrationPage {
   int32_t total = 0;
 };
 
+struct RecordPage {
+  std::vector<domain::SyncedRecord> records;
+  int32_t total = 0;
+};
+
 struct TriggerResult {
   domain::SyncRun run;
   // The run was already pending or running; nothing new was created.
@@ -55,6 +60,8 @@ class SyncStore {
   // Creates a PENDING manual run, or returns the run already pending or running.
   absl::StatusOr<TriggerResult> TriggerSync(const std::string& id);
   absl::StatusOr<RunPage> SyncHistory(const std::string& id, const domain::PageRequest& page);
+  // An integration's records, most recently changed first.
+  absl::StatusOr<RecordPage> ListRecords(const std::string& id, const domain::PageRequest& page);
   absl::StatusOr<std::vector<domain::SyncRun>> RecentRuns(int32_t limit);
   absl::StatusOr<domain::SyncSummary> Summary();
   // The earliest next_sync_at of an enabled integration.

@@ -9,7 +9,9 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <vector>
 
+#include "absl/status/statusor.h"
 #include "absl/time/time.h"
 
 namespace syncd::worker {
@@ -26,6 +28,19 @@ struct SyncJob {
   absl::Time deadline;
 };
 
+// A record read from the source: its id there and the record as a JSON object.
+struct SourceRecord {
+  std::string external_id;
+  std::string json;
+};
+
+// What sync_service did with a batch.
+struct BatchCounts {
+  int inserted = 0;
+  int updated = 0;
+  int unchanged = 0;
+};
+
 // What a connector may ask of the worker while it runs.
 class SyncContext {
  public:
@@ -37,6 +52,9 @@ class SyncContext {
   virtual bool Sleep(absl::Duration d) = 0;
   // Records read and pages fetched so far.
   virtual void Progress(int records, int pages) = 0;
+  // Hands a batch of records to sync_service and waits until they are stored (one transaction per batch).
+  // Fails when the sync is stopped or sync_service does not answer before the deadline.
+  virtual absl::StatusOr<BatchCounts> EmitRecords(std::vector<SourceRecord> records) = 0;
 };
 
 // A failure an admin can act on: a stable code, what happened, and what to do about it.

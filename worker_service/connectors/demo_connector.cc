@@ -1,5 +1,7 @@
 #include "worker_service/connectors/demo_connector.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 
@@ -31,7 +33,26 @@ class DemoConnector final : public Connector {
                                                 failure_rate, ", errorCode ", error_code, ")."),
                                    SuggestionFor(error_code), std::nullopt});
     }
-    context.Progress(records, 1);
+    const int version = static_cast<int>(Number(job.config, "version", 1));
+    constexpr int kBatchSize = 500;
+    for (int first = 1; first <= records; first += kBatchSize) {
+      std::vector<SourceRecord> batch;
+      for (int i = first; i < first + kBatchSize && i <= records; ++i) {
+        nlohmann::json record = {{"id", i},
+                                 {"name", absl::StrCat("Demo record ", i)},
+                                 {"version", version},
+                                 {"value", i * version}};
+        batch.push_back({std::to_string(i), record.dump()});
+      }
+      absl::StatusOr<BatchCounts> stored = context.EmitRecords(std::move(batch));
+      if (!stored.ok()) {
+        if (context.Stopped()) return Stopped(context);
+        return SyncOutcome::Failure({"INTERNAL", std::string(stored.status().message()),
+                                     "Check that sync_service and PostgreSQL are up; the sync is retried.",
+                                     std::nullopt});
+      }
+      context.Progress(std::min(records, first + kBatchSize - 1), 1);
+    }
     return SyncOutcome::Success(records);
   }
 

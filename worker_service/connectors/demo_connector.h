@@ -1,6 +1,8 @@
 // DEMO: a connector that needs no external system, for demos, tests and benchmarks. Config:
-//   {"records": 10, "latencyMs": 0, "failureRate": 0.0, "errorCode": "SERVER_ERROR"}
-// It "reads" `records` records in `latencyMs`, and fails with `errorCode` in `failureRate` of its syncs.
+//   {"records": 10, "latencyMs": 0, "failureRate": 0.0, "errorCode": "SERVER_ERROR", "version": 1}
+// It "reads" `records` records (ids 1..records) in `latencyMs` and stores them; their content depends on
+// `version`, so a sync after a version change updates them and one without leaves them unchanged. It fails
+// with `errorCode` in `failureRate` of its syncs.
 #pragma once
 
 #include <functional>

@@ -16,11 +16,16 @@ class FakeContext final : public SyncContext {
     return !stopped;
   }
   void Progress(int r, int) override { records = r; }
+  absl::StatusOr<BatchCounts> EmitRecords(std::vector<SourceRecord> batch) override {
+    for (auto& r : batch) emitted.push_back(std::move(r));
+    return BatchCounts{static_cast<int>(emitted.size()), 0, 0};
+  }
 
   bool stopped = false;
   absl::Time deadline = absl::InfiniteFuture();
   absl::Duration slept;
   int records = 0;
+  std::vector<SourceRecord> emitted;
 };
 
 SyncJob Job(nlohmann::json config) {
@@ -39,6 +44,19 @@ TEST(DemoConnectorTest, ReadsTheConfiguredRecordsInTheConfiguredTime) {
   EXPECT_EQ(out.records_count, 7);
   EXPECT_EQ(ctx.slept, absl::Milliseconds(250));
   EXPECT_EQ(ctx.records, 7);
+  ASSERT_EQ(ctx.emitted.size(), 7u);
+  EXPECT_EQ(ctx.emitted[0].external_id, "1");
+  EXPECT_EQ(nlohmann::json::parse(ctx.emitted[6].json)["value"], 7);
+}
+
+TEST(DemoConnectorTest, RecordsInBatchesAndContentFollowsTheVersion) {
+  auto demo = MakeDemoConnector([] { return 0.5; });
+  FakeContext v1_ctx, v2_ctx;
+  ASSERT_TRUE(demo->Run(Job({{"records", 1200}}), v1_ctx).success);
+  ASSERT_TRUE(demo->Run(Job({{"records", 1200}, {"version", 2}}), v2_ctx).success);
+  ASSERT_EQ(v1_ctx.emitted.size(), 1200u);
+  EXPECT_EQ(v1_ctx.emitted[1199].external_id, v2_ctx.emitted[1199].external_id);
+  EXPECT_NE(v1_ctx.emitted[1199].json, v2_ctx.emitted[1199].json);
 }
 
 TEST(DemoConnectorTest, FailsWithTheConfiguredCodeAndASuggestion) {

@@ -44,8 +44,9 @@ SyncJob JobFromAssignment(const v1::Assignment& a) {
 
 class WorkerAgent::Context final : public SyncContext {
  public:
-  Context(std::shared_ptr<std::atomic<bool>> cancelled, absl::Time deadline)
-      : cancelled_(std::move(cancelled)), deadline_(deadline) {}
+  Context(WorkerAgent& agent, std::string run_id, std::shared_ptr<std::atomic<bool>> cancelled,
+          absl::Time deadline)
+      : agent_(agent), run_id_(std::move(run_id)), cancelled_(std::move(cancelled)), deadline_(deadline) {}
   bool Stopped() const override { return *cancelled_ || absl::Now() >= deadline_; }
   absl::Time Deadline() const override { return deadline_; }
   bool Sleep(absl::Duration d) override {
@@ -58,8 +59,15 @@ class WorkerAgent::Context final : public SyncContext {
     return false;
   }
   void Progress(int, int) override {}
+  absl::StatusOr<BatchCounts> EmitRecords(std::vector<SourceRecord> records) override {
+    return agent_.SendRecords(
+        run_id_, ++sequence_, std::move(records), [this] { return Stopped(); }, deadline_);
+  }
 
  private:
+  WorkerAgent& agent_;
+  const std::string run_id_;
+  int sequence_ = 0;
   std::shared_ptr<std::atomic<bool>> cancelled_;
   const absl::Time deadline_;
 };
@@ -168,6 +176,12 @@ void WorkerAgent::ConnectionLoop() {
         heartbeat_due_ = draining_;
         drain_confirmed_ = false;  // a new stream: sync_service must confirm again
       }
+      std::vector<v1::WorkerMessage> batches;
+      {
+        absl::MutexLock lock(&mu_);
+        for (const auto& [_, m] : pending_batches_) batches.push_back(m);
+      }
+      for (const auto& m : batches) Write(m);
       v1::ServerMessage message;
       while (stream->Read(&message)) {
         if (!got_reply) {
@@ -242,6 +256,15 @@ void WorkerAgent::HandleMessage(const v1::ServerMessage& message) {
       draining_ = true;
       drain_confirmed_ = true;
       break;
+    case v1::ServerMessage::kRecordsAck: {
+      const auto& ack = message.records_ack();
+      const auto key = std::make_pair(ack.run_id(), ack.sequence());
+      if (pending_batches_.erase(key) > 0) {
+        batch_acks_[key] = {ack.inserted(), ack.updated(), ack.unchanged()};
+        batch_cv_.SignalAll();
+      }
+      break;
+    }
     case v1::ServerMessage::kResultAck:
       for (const auto& id : message.result_ack().run_ids()) unacked_.erase(id);
       break;
@@ -313,7 +336,7 @@ void WorkerAgent::ExecutorLoop() {
           {"CONFIG_INVALID", "This worker has no connector for integration type " + job.type + ".",
            "Upgrade the workers to a version that supports this type.", std::nullopt});
     } else {
-      Context context(cancelled, job.deadline);
+      Context context(*this, job.run_id, cancelled, job.deadline);
       try {
         outcome = connector->second->Run(job, context);
       } catch (const std::exception& e) {
@@ -353,6 +376,38 @@ void WorkerAgent::Finish(const SyncJob& job, const SyncOutcome& outcome, absl::T
   running_.erase(job.run_id);
   unacked_[job.run_id] = std::move(r);
   unsent_.push_back(job.run_id);
+}
+
+absl::StatusOr<BatchCounts> WorkerAgent::SendRecords(const std::string& run_id, int sequence,
+                                                     std::vector<SourceRecord> records,
+                                                     const std::function<bool()>& stopped,
+                                                     absl::Time deadline) {
+  v1::WorkerMessage message;
+  v1::RecordBatch* batch = message.mutable_records();
+  batch->set_run_id(run_id);
+  batch->set_sequence(sequence);
+  for (auto& r : records) {
+    v1::Record* out = batch->add_records();
+    out->set_external_id(std::move(r.external_id));
+    out->set_json(std::move(r.json));
+  }
+  const auto key = std::make_pair(run_id, sequence);
+  {
+    absl::MutexLock lock(&mu_);
+    pending_batches_[key] = message;
+  }
+  Write(message);  // if the stream is down, the next one sends it
+  absl::MutexLock lock(&mu_);
+  while (batch_acks_.count(key) == 0) {
+    if (stopped() || absl::Now() >= deadline) {
+      pending_batches_.erase(key);
+      return absl::DeadlineExceededError("sync_service did not store the records before the sync stopped");
+    }
+    batch_cv_.WaitWithTimeout(&mu_, absl::Milliseconds(100));
+  }
+  BatchCounts counts = batch_acks_[key];
+  batch_acks_.erase(key);
+  return counts;
 }
 
 bool WorkerAgent::Drain(absl::Duration timeout) {

@@ -13,6 +13,7 @@
 
 #include <atomic>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <set>
@@ -69,6 +70,10 @@ class WorkerAgent {
   void HandleMessage(const v1::ServerMessage& message);
   void Finish(const SyncJob& job, const SyncOutcome& outcome, absl::Time started);
   bool Write(const v1::WorkerMessage& message);
+  // Sends a run's record batch and waits for sync_service to store it (or the run to stop).
+  absl::StatusOr<BatchCounts> SendRecords(const std::string& run_id, int sequence,
+                                          std::vector<SourceRecord> records,
+                                          const std::function<bool()>& stopped, absl::Time deadline);
   v1::WorkerMessage HeartbeatMessage() const;
 
   const WorkerOptions options_;
@@ -93,6 +98,10 @@ class WorkerAgent {
   bool heartbeat_due_ ABSL_GUARDED_BY(mu_) = false;
   // sync_service confirmed (with a Drain message) that it sends this stream no more assignments.
   bool drain_confirmed_ ABSL_GUARDED_BY(mu_) = false;
+  // Record batches sent and not yet acknowledged, by (run id, sequence); sent again after a reconnect.
+  std::map<std::pair<std::string, int>, v1::WorkerMessage> pending_batches_ ABSL_GUARDED_BY(mu_);
+  std::map<std::pair<std::string, int>, BatchCounts> batch_acks_ ABSL_GUARDED_BY(mu_);
+  absl::CondVar batch_cv_;
 
   // Serialises writes on the current stream; the stream pointer is only replaced under it.
   absl::Mutex write_mu_;
