@@ -80,6 +80,56 @@ TEST_F(WorkerRecoveryTest, KilledWorkerLosesItsRunWithinTheLeaseAndAnotherWorker
   EXPECT_THAT(OverlappingRuns(), IsEmpty());
 }
 
+// A worker that stalls (SIGSTOP: no heartbeats) loses its run to the lease; when it comes back and reports
+// that run late, the late result is kept as a note and changes nothing: the run stays WORKER_LOST and the
+// integration keeps the outcome of the retry that ran meanwhile.
+TEST_F(WorkerRecoveryTest, ALateResultAfterTheLeaseEndedIsNotedAndChangesNothing) {
+  ASSERT_NE(StartWorker("worker-stalled", /*capacity=*/1), nullptr);
+  v1::Integration integration = MustCreate(Demo("Stalled", {.latency_ms = 4000}, 3600));
+  std::vector<v1::SyncRun> runs;
+  ASSERT_TRUE(Eventually(kWait, [&] {
+    runs = RunsOf(integration.id());
+    return !runs.empty() && runs[0].status() == v1::SyncRun::RUNNING;
+  })) << Describe(runs);
+  const std::string stalled_run = runs[0].id();
+  ASSERT_NE(StartWorker("worker-healthy", /*capacity=*/1), nullptr);
+  worker("worker-stalled").Signal(SIGSTOP);
+  v1::Integration changes;
+  *changes.mutable_config() = ConfigStruct({.latency_ms = 0});
+  v1::Integration updated;
+  ASSERT_THAT(Update(integration.id(), changes, &updated), IsOk());
+
+  std::optional<v1::SyncRun> lost = AwaitEnded(integration.id(), stalled_run);
+  ASSERT_TRUE(lost.has_value()) << Describe(RunsOf(integration.id()));
+  EXPECT_EQ(lost->error_code(), "WORKER_LOST") << Describe(*lost);
+  std::vector<v1::SyncRun> after;
+  ASSERT_TRUE(Eventually(kWait,
+                         [&] {
+                           after = RunsOf(integration.id());
+                           return after.size() >= 2 && after[1].status() == v1::SyncRun::SUCCESS;
+                         }))
+      << "no successful retry:" << Describe(after);
+
+  // Back to life: its sync finishes and its result arrives after the lease ended.
+  worker("worker-stalled").Signal(SIGCONT);
+  std::optional<v1::SyncRun> noted;
+  EXPECT_TRUE(Eventually(kWait,
+                         [&] {
+                           noted = FindRun(integration.id(), stalled_run);
+                           return noted.has_value() && noted->error_message().find(
+                                                           "after its lease had ended") != std::string::npos;
+                         }))
+      << "the late result was not noted: " << (noted ? Describe(*noted) : std::string("run gone"));
+  ASSERT_TRUE(noted.has_value());
+  EXPECT_EQ(noted->status(), v1::SyncRun::FAILED) << Describe(*noted);
+  EXPECT_EQ(noted->error_code(), "WORKER_LOST");
+  v1::Integration now = MustGet(integration.id());
+  EXPECT_EQ(now.last_sync_status(), v1::SyncRun::SUCCESS);
+  EXPECT_EQ(now.retry_count(), 0);
+  EXPECT_EQ(RunsOf(integration.id()).size(), 2u) << Describe(RunsOf(integration.id()));
+  EXPECT_THAT(OverlappingRuns(), IsEmpty());
+}
+
 // The other side of leases: a worker that is alive keeps its runs however long they take, from the
 // moment it connects.
 TEST_F(WorkerRecoveryTest, HeartbeatsKeepASyncLongerThanTheLeaseAlive) {
