@@ -3,8 +3,10 @@
 
 #include <google/protobuf/descriptor.pb.h>
 
+#include <future>
 #include <iostream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "grpc/health/v1/health.grpc.pb.h"
@@ -195,6 +197,64 @@ TEST(DatabaseOutageTest, CallsFailWithUnavailableWhileThePostgresIsDownAndRecove
   }
   EXPECT_EQ(listed.integrations_size(), 1);
   EXPECT_EQ(await_health(health::HealthCheckResponse::SERVING), health::HealthCheckResponse::SERVING);
+}
+
+}  // namespace
+}  // namespace syncd::testing
+
+namespace syncd::testing {
+namespace {
+
+// Replicas starting together on an empty database: migrations run under an advisory lock, so both come up
+// and every migration is applied exactly once.
+TEST(ConcurrentStartTest, ReplicasStartingTogetherApplyEachMigrationOnce) {
+  absl::StatusOr<PostgresServer*> postgres = SharedPostgres();
+  ASSERT_TRUE(postgres.ok()) << postgres.status();
+  absl::StatusOr<std::string> url = (*postgres)->CreateDatabase(DatabaseNameForCurrentTest());
+  ASSERT_TRUE(url.ok()) << url.status();
+  constexpr int kReplicas = 3;
+  std::vector<absl::StatusOr<std::unique_ptr<SyncServiceProcess>>> replicas(kReplicas);
+  // The harness's children die with the thread that started them (PR_SET_PDEATHSIG), so the starting
+  // threads stay alive until the end of the test.
+  std::promise<void> test_done;
+  std::shared_future<void> done = test_done.get_future().share();
+  std::vector<std::promise<void>> started(kReplicas);
+  std::vector<std::thread> starters;
+  for (int i = 0; i < kReplicas; ++i) {
+    starters.emplace_back([&, i] {
+      SyncServiceOptions options;
+      options.database_url = *url;
+      replicas[i] = SyncServiceProcess::Start(options);
+      started[i].set_value();
+      done.wait();
+      replicas[i] = absl::StatusOr<std::unique_ptr<SyncServiceProcess>>();  // stop it from this thread
+    });
+  }
+  struct JoinAtExit {
+    std::promise<void>& test_done;
+    std::vector<std::thread>& threads;
+    ~JoinAtExit() {
+      test_done.set_value();
+      for (auto& t : threads) t.join();
+    }
+  } join_at_exit{test_done, starters};
+  for (auto& s : started) s.get_future().wait();
+  for (const auto& r : replicas) ASSERT_TRUE(r.ok()) << r.status();
+
+  pqxx::connection sql(*url);
+  pqxx::work tx(sql);
+  pqxx::row applied =
+      tx.exec1("SELECT count(*), count(DISTINCT version), min(version) FROM schema_migrations");
+  EXPECT_GE(applied[0].as<int>(), 3);
+  EXPECT_EQ(applied[0].as<int>(), applied[1].as<int>());
+  EXPECT_EQ(applied[2].as<int>(), 1);
+  // And each replica serves.
+  for (auto& r : replicas) {
+    v1::ListIntegrationsResponse listed;
+    const grpc::Status status = (*r)->stub().ListIntegrations(NewContext().get(), {}, &listed);
+    EXPECT_TRUE(status.ok()) << status.error_code() << " " << status.error_message() << "\n"
+                             << (*r)->LogTail();
+  }
 }
 
 }  // namespace
