@@ -16,6 +16,15 @@ absl::Status CheckId(const std::string& id) {
   return absl::OkStatus();
 }
 
+// For paged reads of one integration's data: the id and the page, all violations at once.
+template <typename Request>
+absl::Status CheckIdAndPage(const Request& req, domain::PageRequest& page) {
+  FieldViolations violations;
+  if (absl::Status s = CheckId(req.id()); !s.ok()) violations = ViolationsOf(s);
+  for (auto& v : domain::ValidatePage(req.page(), req.page_size(), page)) violations.push_back(v);
+  return violations.empty() ? absl::OkStatus() : InvalidArgumentError(violations);
+}
+
 }  // namespace
 
 grpc::Status SyncServiceImpl::ListIntegrations(grpc::ServerContext*, const v1::ListIntegrationsRequest* req,
@@ -96,11 +105,8 @@ grpc::Status SyncServiceImpl::TriggerSync(grpc::ServerContext*, const v1::Trigge
 
 grpc::Status SyncServiceImpl::GetSyncHistory(grpc::ServerContext*, const v1::GetSyncHistoryRequest* req,
                                              v1::GetSyncHistoryResponse* resp) {
-  FieldViolations violations;
-  if (absl::Status s = CheckId(req->id()); !s.ok()) violations = ViolationsOf(s);
   domain::PageRequest page;
-  for (auto& v : domain::ValidatePage(req->page(), req->page_size(), page)) violations.push_back(v);
-  if (!violations.empty()) return ToGrpcStatus(InvalidArgumentError(violations));
+  if (absl::Status s = CheckIdAndPage(*req, page); !s.ok()) return ToGrpcStatus(s);
   absl::StatusOr<store::RunPage> result = store_.SyncHistory(req->id(), page);
   if (!result.ok()) return ToGrpcStatus(result.status());
   for (const auto& run : result->runs) ToProto(run, *resp->add_logs());
@@ -112,11 +118,8 @@ grpc::Status SyncServiceImpl::GetSyncHistory(grpc::ServerContext*, const v1::Get
 
 grpc::Status SyncServiceImpl::ListRecords(grpc::ServerContext*, const v1::ListRecordsRequest* req,
                                           v1::ListRecordsResponse* resp) {
-  FieldViolations violations;
-  if (absl::Status s = CheckId(req->id()); !s.ok()) violations = ViolationsOf(s);
   domain::PageRequest page;
-  for (auto& v : domain::ValidatePage(req->page(), req->page_size(), page)) violations.push_back(v);
-  if (!violations.empty()) return ToGrpcStatus(InvalidArgumentError(violations));
+  if (absl::Status s = CheckIdAndPage(*req, page); !s.ok()) return ToGrpcStatus(s);
   absl::StatusOr<store::RecordPage> result = store_.ListRecords(req->id(), page);
   if (!result.ok()) return ToGrpcStatus(result.status());
   for (const auto& r : result->records) ToProto(r, *resp->add_records());
