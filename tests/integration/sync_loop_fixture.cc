@@ -161,6 +161,13 @@ std::optional<v1::SyncRun> SyncLoopTest::FindRun(const std::string& integration_
   return std::nullopt;
 }
 
+bool SyncLoopTest::AwaitFirstRunRunning(const std::string& integration_id, std::vector<v1::SyncRun>* runs) {
+  return Eventually(kWait, [&] {
+    *runs = RunsOf(integration_id);
+    return !runs->empty() && (*runs)[0].status() == v1::SyncRun::RUNNING;
+  });
+}
+
 std::optional<v1::SyncRun> SyncLoopTest::AwaitEnded(const std::string& integration_id,
                                                     const std::string& run_id) {
   std::optional<v1::SyncRun> run;

@@ -89,6 +89,8 @@ class SyncLoopTest : public SyncServiceTest {
   std::optional<v1::SyncRun> FindRun(const std::string& integration_id, const std::string& run_id);
   // Waits until the run has ended (SUCCESS, FAILED or CANCELLED); returns it, or nullopt after kWait.
   std::optional<v1::SyncRun> AwaitEnded(const std::string& integration_id, const std::string& run_id);
+  // Waits (kWait) until the integration's first run is RUNNING; `runs` holds its runs as last read.
+  bool AwaitFirstRunRunning(const std::string& integration_id, std::vector<v1::SyncRun>* runs);
   // The workers GetWorkerStatus lists, by id.
   std::map<std::string, v1::Worker> ListedWorkers();
 

@@ -22,10 +22,7 @@ TEST_F(WorkerRecoveryTest, KilledWorkerLosesItsRunWithinTheLeaseAndAnotherWorker
   // Hourly, so the only runs are the first one (due at once) and its retry.
   v1::Integration integration = MustCreate(Demo("Long sync", {.latency_ms = 30000}, 3600));
   std::vector<v1::SyncRun> runs;
-  ASSERT_TRUE(Eventually(kWait, [&] {
-    runs = RunsOf(integration.id());
-    return !runs.empty() && runs[0].status() == v1::SyncRun::RUNNING;
-  })) << Describe(runs);
+  ASSERT_TRUE(AwaitFirstRunRunning(integration.id(), &runs)) << Describe(runs);
   ASSERT_EQ(runs[0].worker_id(), "worker-doomed");
   const std::string lost_run = runs[0].id();
   ASSERT_NE(StartWorker("worker-survivor", /*capacity=*/1), nullptr);
@@ -87,10 +84,7 @@ TEST_F(WorkerRecoveryTest, ALateResultAfterTheLeaseEndedIsNotedAndChangesNothing
   ASSERT_NE(StartWorker("worker-stalled", /*capacity=*/1), nullptr);
   v1::Integration integration = MustCreate(Demo("Stalled", {.latency_ms = 4000}, 3600));
   std::vector<v1::SyncRun> runs;
-  ASSERT_TRUE(Eventually(kWait, [&] {
-    runs = RunsOf(integration.id());
-    return !runs.empty() && runs[0].status() == v1::SyncRun::RUNNING;
-  })) << Describe(runs);
+  ASSERT_TRUE(AwaitFirstRunRunning(integration.id(), &runs)) << Describe(runs);
   const std::string stalled_run = runs[0].id();
   ASSERT_NE(StartWorker("worker-healthy", /*capacity=*/1), nullptr);
   worker("worker-stalled").Signal(SIGSTOP);
@@ -154,10 +148,7 @@ TEST_F(WorkerRecoveryTest, SigtermedWorkerFinishesAndReportsItsSyncBeforeExiting
   ASSERT_NE(StartWorker("worker-a", /*capacity=*/1), nullptr);
   v1::Integration integration = MustCreate(Demo("Two second sync", {.latency_ms = 2000}, 3600));
   std::vector<v1::SyncRun> runs;
-  ASSERT_TRUE(Eventually(kWait, [&] {
-    runs = RunsOf(integration.id());
-    return !runs.empty() && runs[0].status() == v1::SyncRun::RUNNING;
-  })) << Describe(runs);
+  ASSERT_TRUE(AwaitFirstRunRunning(integration.id(), &runs)) << Describe(runs);
 
   worker("worker-a").Signal(SIGTERM);
   // Draining: not ready for new work any more, though still alive.
@@ -182,10 +173,7 @@ TEST_F(WorkerRecoveryTest, SecondSigtermDuringTheDrainDoesNotAbandonTheSync) {
   ASSERT_NE(StartWorker("worker-a", /*capacity=*/1), nullptr);
   v1::Integration integration = MustCreate(Demo("Two second sync", {.latency_ms = 2000}, 3600));
   std::vector<v1::SyncRun> runs;
-  ASSERT_TRUE(Eventually(kWait, [&] {
-    runs = RunsOf(integration.id());
-    return !runs.empty() && runs[0].status() == v1::SyncRun::RUNNING;
-  })) << Describe(runs);
+  ASSERT_TRUE(AwaitFirstRunRunning(integration.id(), &runs)) << Describe(runs);
 
   worker("worker-a").Signal(SIGTERM);
   ASSERT_TRUE(Eventually(absl::Seconds(1), [&] {
