@@ -134,3 +134,49 @@ TEST_F(WorkerDrainRaceTest, WorkerStoppedWhileRunsAreHandedOutLeavesNoneRunning)
 
 }  // namespace
 }  // namespace syncd::testing
+
+namespace syncd::testing {
+namespace {
+
+// A change made through one replica wakes the others (LISTEN/NOTIFY), long before their safety poll.
+class CrossReplicaWakeTest : public SyncLoopTest {
+ protected:
+  std::vector<std::string> ServiceFlags() const override {
+    std::vector<std::string> flags = SyncLoopTest::ServiceFlags();
+    flags.push_back("--safety_poll=" + absl::FormatDuration(kSafetyPoll));
+    // The lease reaper's round (a tenth of the lease) also runs the dispatch loop: make it rare too. The
+    // presence refresh still runs it every 5 s, so a trigger that waited for it would start up to 5 s late.
+    flags.push_back("--lease=600s");
+    return flags;
+  }
+  static constexpr absl::Duration kSafetyPoll = absl::Seconds(120);
+};
+
+TEST_F(CrossReplicaWakeTest, ATriggerThroughOneReplicaStartsAtOnceOnAnotherReplicasWorker) {
+  SyncServiceProcess* other = StartReplica();
+  ASSERT_NE(other, nullptr);
+  // The only worker talks to the other replica; this one has none.
+  ASSERT_NE(StartWorker("worker-b", 1, other->address()), nullptr);
+  ASSERT_TRUE(Eventually(kWait, [&] { return ListedWorkers().count("worker-b") == 1; }));
+  v1::Integration integration = MustCreate(Demo("Woken", {}, std::nullopt));
+  // Let the other replica settle into its long sleep.
+  absl::SleepFor(absl::Seconds(1));
+
+  // Three triggers at different moments: one might land just before a presence refresh by chance, all
+  // three starting within half a second only happen when the trigger wakes the other replica.
+  for (int i = 0; i < 3; ++i) {
+    v1::TriggerSyncResponse triggered;
+    const absl::Time triggered_at = absl::Now();
+    ASSERT_THAT(Trigger(integration.id(), &triggered), IsOk());
+    std::optional<v1::SyncRun> done = AwaitEnded(integration.id(), triggered.run().id());
+    ASSERT_TRUE(done.has_value()) << Describe(RunsOf(integration.id()));
+    EXPECT_EQ(done->status(), v1::SyncRun::SUCCESS) << Describe(*done);
+    EXPECT_EQ(done->worker_id(), "worker-b");
+    EXPECT_LT(ToTime(done->started_at()) - triggered_at, absl::Milliseconds(500))
+        << "the other replica was not woken by trigger " << i + 1 << ": " << Describe(*done);
+    absl::SleepFor(absl::Milliseconds(1300));
+  }
+}
+
+}  // namespace
+}  // namespace syncd::testing
