@@ -138,7 +138,7 @@ TEST_F(IntegrationsTest, RejectsUnknownType) {
 
 TEST_F(IntegrationsTest, HttpJsonRequiresUrl) {
   v1::Integration integration = HttpJsonIntegration("No url", "x");
-  integration.clear_config();
+  integration.mutable_config()->mutable_fields()->erase("url");
   v1::Integration created;
   EXPECT_THAT(Create(integration, &created), IsInvalidArgument("config.url"));
 }
@@ -368,7 +368,7 @@ TEST_F(IntegrationsTest, UpdateChangesOnlyTheFieldsItSets) {
 TEST_F(IntegrationsTest, UpdateReplacesConfigAndSettings) {
   v1::Integration created = MustCreate(HttpJsonIntegration("Feed", "https://example.com/v1"));
   v1::Integration changes;
-  (*changes.mutable_config()->mutable_fields())["url"].set_string_value("http://example.org/v2");
+  *changes.mutable_config() = HttpJsonIntegration("", "http://example.org/v2").config();
   *changes.mutable_sync_interval() = NullValue();
   v1::Integration updated;
   ASSERT_THAT(Update(created.id(), changes, &updated), IsOk());
@@ -397,10 +397,12 @@ TEST_F(IntegrationsTest, UpdateRejectsBadFieldsAndChangesNothing) {
   EXPECT_THAT(Update(created.id(), long_name, &updated), IsInvalidArgument("name"));
 
   v1::Integration bad_url;
-  (*bad_url.mutable_config()->mutable_fields())["url"].set_string_value("ftp://example.com");
+  *bad_url.mutable_config() = HttpJsonIntegration("", "ftp://example.com").config();
   EXPECT_THAT(Update(created.id(), bad_url, &updated), IsInvalidArgument("config.url"));
 
   v1::Integration no_url;
+  *no_url.mutable_config() = HttpJsonIntegration("", "").config();
+  no_url.mutable_config()->mutable_fields()->erase("url");
   (*no_url.mutable_config()->mutable_fields())["path"].set_string_value("/x");
   EXPECT_THAT(Update(created.id(), no_url, &updated), IsInvalidArgument("config.url"));
 
