@@ -251,6 +251,11 @@ TEST_F(HttpJsonSyncTest, SecretsNeverLeaveThroughTheApiOrTheLogs) {
   const std::string key = "key-SECRET-b4dd1e";
   server().Respond("/ok", {.body = ItemsPage({1, 2})});
   server().Respond("/denied", {.status = 401, .body = R"({"error": "invalid credentials"})"});
+  // A server that quotes the key it rejects: the message a user reads must not.
+  server().Route("/echo", [](const RecordedRequest& r) {
+    return ScriptedResponse{.status = 403,
+                            .body = R"({"error": "key )" + r.Header("x-api-key") + R"( lacks scope"})"};
+  });
   json bearer = {{"url", server().Url("/ok")},
                  {"recordsPath", "/items"},
                  {"idField", "/id"},
@@ -259,7 +264,7 @@ TEST_F(HttpJsonSyncTest, SecretsNeverLeaveThroughTheApiOrTheLogs) {
                 {"recordsPath", "/items"},
                 {"idField", "/id"},
                 {"auth", {{"kind", "basic"}, {"username", "reader"}, {"password", password}}}};
-  json api_key = {{"url", server().Url("/ok?page=1")},
+  json api_key = {{"url", server().Url("/echo")},
                   {"recordsPath", "/items"},
                   {"idField", "/id"},
                   {"auth", {{"kind", "apiKey"}, {"header", "X-Api-Key"}, {"key", key}}}};
@@ -279,9 +284,14 @@ TEST_F(HttpJsonSyncTest, SecretsNeverLeaveThroughTheApiOrTheLogs) {
   EXPECT_EQ(server().Requests("/denied")[0].Header("authorization"),
             "Basic cmVhZGVyOnB3LVNFQ1JFVC1jMGZmZWU=");
   std::vector<RecordedRequest> ok = server().Requests("/ok");
-  ASSERT_EQ(ok.size(), 2u);
+  ASSERT_EQ(ok.size(), 1u);
   EXPECT_EQ(ok[0].Header("authorization"), "Bearer " + token);
-  EXPECT_EQ(ok[1].Header("x-api-key"), key);
+  ASSERT_EQ(server().Requests("/echo").size(), 1u);
+  EXPECT_EQ(server().Requests("/echo")[0].Header("x-api-key"), key);
+  v1::GetSyncHistoryResponse echoed;
+  ASSERT_THAT(History(integrations[2].id(), 1, 10, &echoed), IsOk());
+  ASSERT_GE(echoed.logs_size(), 1);
+  EXPECT_THAT(echoed.logs(0).error_message(), HasSubstr("key ******** lacks scope"));
 
   // An update that does not resend them keeps them (and still answers with masks).
   v1::Integration rename;

@@ -9,6 +9,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "absl/time/clock.h"
 #include "common/http_json_config.h"
 #include "spdlog/spdlog.h"
@@ -112,8 +113,17 @@ class HttpJsonConnector final : public Connector {
     }
     Sync sync{job, config, context, RequestPacer(config.max_requests_per_minute)};
     SyncOutcome outcome = Pages(sync);
-    // What landed stays landed (one transaction per batch): a failed run reports how many records it stored.
-    if (!outcome.success) outcome.records_count = sync.stored;
+    if (!outcome.success) {
+      // What landed stays landed (one transaction per batch): a failed run reports how many records it
+      // stored.
+      outcome.records_count = sync.stored;
+      // A server may quote the credentials it rejected; the message is shown by the API and must not.
+      for (const std::string* secret : {&config.auth.token, &config.auth.password, &config.auth.key}) {
+        if (secret->empty()) continue;
+        absl::StrReplaceAll({{*secret, "********"}}, &outcome.failure.message);
+        absl::StrReplaceAll({{*secret, "********"}}, &outcome.failure.suggestion);
+      }
+    }
     return outcome;
   }
 
