@@ -35,6 +35,7 @@ SYNCD_APT_PACKAGES=(
   libbenchmark-dev
   libcurl4-openssl-dev
   libcpp-httplib-dev
+  libssl-dev
   nlohmann-json3-dev
   postgresql
   clang-format

@@ -63,13 +63,15 @@ class HttpTestServer {
 
   // Listens on 127.0.0.1 on a free port and serves on a background thread.
   static absl::StatusOr<std::unique_ptr<HttpTestServer>> Start();
+  // The same over HTTPS, with a freshly made self-signed certificate for 127.0.0.1 that no client trusts.
+  static absl::StatusOr<std::unique_ptr<HttpTestServer>> StartSelfSignedTls();
 
   HttpTestServer(const HttpTestServer&) = delete;
   HttpTestServer& operator=(const HttpTestServer&) = delete;
   ~HttpTestServer();
 
   int port() const { return port_; }
-  // "http://127.0.0.1:<port><path>".
+  // "http://127.0.0.1:<port><path>" ("https://..." for a TLS server).
   std::string Url(const std::string& path) const;
 
   // Requests to `path` (any method, any query) are answered by `handler` from now on.
@@ -86,12 +88,16 @@ class HttpTestServer {
   void Stop();
 
  private:
-  HttpTestServer();
+  explicit HttpTestServer(std::unique_ptr<httplib::Server> server, bool tls);
+  static absl::StatusOr<std::unique_ptr<HttpTestServer>> Serve(std::unique_ptr<HttpTestServer> s);
   void Handle(const RecordedRequest& request, ScriptedResponse& response);
 
   std::unique_ptr<httplib::Server> server_;
   std::thread thread_;
   int port_ = 0;
+  bool tls_ = false;
+  // The certificate and key files of a TLS server.
+  std::string tls_dir_;
 
   mutable absl::Mutex mu_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;

@@ -1,8 +1,8 @@
 // Every error code of an HTTP_JSON sync produced for real — a closed port, a host that does not resolve,
-// a slow endpoint, TLS to a plain-HTTP port, 401, 403, 404, 429, 500, a body that is not JSON, a missing
-// records path, records without ids, a stored config the worker cannot use — each with the message and
-// suggestion an admin reads in GetSyncHistory, and the schedule's answer: permanent errors pause at once,
-// the others retry, and a 429 retries when the source said.
+// a slow endpoint, TLS to a plain-HTTP port and to a self-signed certificate, 401, 403, 404, 429, 500, a body
+// that is not JSON, a missing records path, records without ids, a stored config the worker cannot use — each
+// with the message and suggestion an admin reads in GetSyncHistory, and the schedule's answer: permanent
+// errors pause at once, the others retry, and a 429 retries when the source said.
 #include <string>
 
 #include "tests/integration/http_json_fixture.h"
@@ -39,6 +39,9 @@ TEST_F(HttpJsonErrorsTest, EachErrorCodeWithItsMessageAndSuggestion) {
   server().Respond("/html", {.body = "<html><body>Please log in</body></html>", .content_type = "text/html"});
   server().Respond("/elsewhere", {.body = R"({"results": [{"id": 1}], "next": null})"});
   server().Respond("/anonymous", {.body = R"({"items": [{"id": 1}, {"name": "no id"}]})"});
+  absl::StatusOr<std::unique_ptr<HttpTestServer>> self_signed = HttpTestServer::StartSelfSignedTls();
+  ASSERT_TRUE(self_signed.ok()) << self_signed.status();
+  (*self_signed)->Respond("/items", {.body = R"({"items": []})"});
   json wrong_path = Config(server().Url("/elsewhere"));
   wrong_path["recordsPath"] = "/data/items";
   json slow = Config(server().Url("/slow"));
@@ -65,6 +68,11 @@ TEST_F(HttpJsonErrorsTest, EachErrorCodeWithItsMessageAndSuggestion) {
        "TLS",
        {"The secure (TLS) connection to 127.0.0.1 failed"},
        {"valid certificate", "use an http:// url"}},
+      {"self-signed certificate",
+       Config((*self_signed)->Url("/items")),
+       "TLS",
+       {"The secure (TLS) connection to 127.0.0.1 failed", "self-signed certificate"},
+       {"not self-signed"}},
       {"401",
        Config(server().Url("/private")),
        "AUTH_FAILED",
