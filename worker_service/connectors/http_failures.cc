@@ -120,7 +120,7 @@ SyncFailure HttpStatusFailure(int status, const std::string& host, const std::st
         retry_after.has_value()
             ? absl::StrCat(" It asked to wait until ",
                            absl::FormatTime("%Y-%m-%d %H:%M:%S UTC", *retry_after, absl::UTCTimeZone()),
-                           " (Retry-After), past the sync's deadline.")
+                           " (Retry-After): the next attempt waits until then.")
             : " It did not say when to come back (no Retry-After).";
     return {"RATE_LIMITED", absl::StrCat(host, " is limiting requests (HTTP 429 on ", path, ").", when),
             absl::StrCat("The next attempt waits as ", host,

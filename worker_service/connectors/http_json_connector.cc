@@ -35,6 +35,9 @@ struct HttpAnswer {
   // A redirect's target, resolved against the request URL.
   std::string redirect_url;
   bool too_large = false;
+  // The request's time limit was the sync's deadline (shorter than timeoutSeconds): a timeout then means
+  // the sync ran out of time, not that the host is slow.
+  bool deadline_limited = false;
 };
 
 struct Transfer {
@@ -212,6 +215,9 @@ class HttpJsonConnector final : public Connector {
       s.pacer.Sent(absl::Now());
       answer = Fetch(s, url);
       const std::string host = UrlHost(url);
+      if (answer.code == CURLE_OPERATION_TIMEDOUT && answer.deadline_limited) {
+        return StoppedFailure(s, /*deadline_hit=*/true);
+      }
       if (answer.code == CURLE_ABORTED_BY_CALLBACK || (answer.code != CURLE_OK && s.context.Stopped())) {
         return StoppedFailure(s);
       }
@@ -255,8 +261,10 @@ class HttpJsonConnector final : public Connector {
     char error[CURL_ERROR_SIZE] = {0};
     // The request may take timeoutSeconds, but never past the sync's deadline.
     const absl::Duration left = s.context.Deadline() - absl::Now();
-    const long timeout_ms = static_cast<long>(std::max<int64_t>(
-        1, std::min(absl::ToInt64Milliseconds(left), int64_t{config.timeout_seconds} * 1000)));
+    const int64_t left_ms = absl::ToInt64Milliseconds(left);
+    answer.deadline_limited = left_ms < int64_t{config.timeout_seconds} * 1000;
+    const long timeout_ms =
+        static_cast<long>(std::max<int64_t>(1, std::min(left_ms, int64_t{config.timeout_seconds} * 1000)));
     CURL* c = h.curl;
     curl_easy_setopt(c, CURLOPT_URL, url.c_str());
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
@@ -327,8 +335,9 @@ class HttpJsonConnector final : public Connector {
     return answer;
   }
 
-  static SyncFailure StoppedFailure(const Sync& s) {
-    return syncd::worker::StoppedFailure(absl::Now() >= s.context.Deadline(), s.pages, s.stored);
+  static SyncFailure StoppedFailure(const Sync& s, bool deadline_hit = false) {
+    return syncd::worker::StoppedFailure(deadline_hit || absl::Now() >= s.context.Deadline(), s.pages,
+                                         s.stored);
   }
   static SyncOutcome Stopped(const Sync& s) { return SyncOutcome::Failure(StoppedFailure(s)); }
 
