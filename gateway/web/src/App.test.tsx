@@ -21,6 +21,7 @@ function fakeApi(overrides: Partial<Api>): Api {
   Object.assign(api, {
     listIntegrations: async () => ({ integrations: [orders], total: 1 }),
     workerStatus: async () => ({ workers: [], schedulerRunning: true }),
+    syncStatus: async () => ({ recentRuns: [] }),
     ...overrides,
   });
   return api;

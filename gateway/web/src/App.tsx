@@ -1,7 +1,7 @@
 // The one screen: integrations at a glance with their actions, the workers panel, and the dialogs (form,
 // history, records). Polls the status routes: every second while a sync runs, every 5 s otherwise.
 import { useCallback, useEffect, useMemo, useState } from 'react';
-import { Api, type Integration, type WorkerStatusResponse } from './api';
+import { Api, type Integration, type SyncRun, type WorkerStatusResponse } from './api';
 import { usePoll, useNow } from './hooks';
 import { UnreachableBanner } from './components/Banner';
 import { HistoryDialog } from './components/HistoryDialog';
@@ -32,8 +32,12 @@ export function App({ api = kDefaultApi }: { api?: Api }) {
   const list = usePoll(() => api.listIntegrations(), fast ? kFastPollMs : kSlowPollMs);
   const integrations = useMemo(() => list.data?.integrations ?? [], [list.data]);
   const refreshList = list.refresh;
+  // Worker status, and the recent runs that tell which integration each running run belongs to.
   const workers = usePoll(
-    async (): Promise<WorkerStatusResponse> => api.workerStatus(),
+    async (): Promise<{ status: WorkerStatusResponse; runs: SyncRun[] }> => {
+      const [status, recent] = await Promise.all([api.workerStatus(), api.syncStatus(100)]);
+      return { status, runs: recent.recentRuns ?? [] };
+    },
     fast ? kFastPollMs * 2 : kSlowPollMs,
   );
 
@@ -179,7 +183,7 @@ export function App({ api = kDefaultApi }: { api?: Api }) {
           </div>
         </main>
         <aside className="side">
-          <WorkersPanel status={workers.data} integrations={integrations} now={now} />
+          <WorkersPanel status={workers.data?.status} recentRuns={workers.data?.runs} integrations={integrations} now={now} />
         </aside>
       </div>
 

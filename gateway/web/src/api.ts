@@ -89,6 +89,10 @@ export interface WorkerStatusResponse {
   schedulerRunning?: boolean;
   dueBacklog?: number;
 }
+export interface SyncStatusResponse {
+  recentRuns?: SyncRun[];
+  summary?: { total?: number; successful?: number; failed?: number; inProgress?: number; lastSyncAt?: string };
+}
 export interface TriggerSyncResponse {
   run?: SyncRun;
   alreadyRunning?: boolean;
@@ -218,6 +222,9 @@ export class Api {
       'GET',
       `/api/integrations/${encodeURIComponent(id)}/records?page=${page}&pageSize=${pageSize}`,
     );
+  }
+  syncStatus(limit: number) {
+    return this.call<SyncStatusResponse>('GET', `/api/sync/status?limit=${limit}`);
   }
   workerStatus() {
     return this.call<WorkerStatusResponse>('GET', '/api/sync/worker-status');

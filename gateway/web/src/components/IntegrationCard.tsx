@@ -102,7 +102,7 @@ export function IntegrationCard(props: {
           data-testid="sync-outcome"
         >
           <span>{outcomeText(tracked.outcome)}</span>
-          <button type="button" className="button-quiet" onClick={actions.onDismissOutcome} aria-label="Dismiss the sync outcome">
+          <button type="button" aria-describedby={headingId} className="button-quiet" onClick={actions.onDismissOutcome} aria-label="Dismiss the sync outcome">
             ✕
           </button>
         </div>
@@ -112,7 +112,7 @@ export function IntegrationCard(props: {
         <div className="card-warning warning-red" data-testid="paused-reason">
           <strong>Paused after repeated failures.</strong> {it.pausedReason}
           <div>
-            <button type="button" className="button-primary" onClick={() => act('Resume', actions.onResume)} disabled={!!busy}>
+            <button type="button" aria-describedby={headingId} className="button-primary" onClick={() => act('Resume', actions.onResume)} disabled={!!busy}>
               Resume
             </button>
           </div>
@@ -132,40 +132,40 @@ export function IntegrationCard(props: {
       )}
 
       <div className="card-actions">
-        <button type="button" className="button-primary" onClick={() => act('Sync now', actions.onSyncNow)} disabled={!!busy || running}>
+        <button type="button" aria-describedby={headingId} className="button-primary" onClick={() => act('Sync now', actions.onSyncNow)} disabled={!!busy || running}>
           {busy === 'Sync now' ? 'Starting…' : 'Sync now'}
         </button>
         {paused ? (
           !it.pausedReason && (
-            <button type="button" onClick={() => act('Resume', actions.onResume)} disabled={!!busy}>
+            <button type="button" aria-describedby={headingId} onClick={() => act('Resume', actions.onResume)} disabled={!!busy}>
               Resume
             </button>
           )
         ) : (
-          <button type="button" onClick={() => act('Pause', actions.onPause)} disabled={!!busy}>
+          <button type="button" aria-describedby={headingId} onClick={() => act('Pause', actions.onPause)} disabled={!!busy}>
             Pause
           </button>
         )}
-        <button type="button" onClick={actions.onEdit}>
+        <button type="button" aria-describedby={headingId} onClick={actions.onEdit}>
           Edit
         </button>
-        <button type="button" onClick={actions.onHistory}>
+        <button type="button" aria-describedby={headingId} onClick={actions.onHistory}>
           History
         </button>
-        <button type="button" onClick={actions.onRecords}>
+        <button type="button" aria-describedby={headingId} onClick={actions.onRecords}>
           Records
         </button>
         {confirmDelete ? (
           <span className="confirm">
-            <button type="button" className="button-danger" onClick={() => act('Delete', actions.onDelete)} disabled={!!busy}>
+            <button type="button" aria-describedby={headingId} className="button-danger" onClick={() => act('Delete', actions.onDelete)} disabled={!!busy}>
               Delete with history
             </button>
-            <button type="button" onClick={() => setConfirmDelete(false)}>
+            <button type="button" aria-describedby={headingId} onClick={() => setConfirmDelete(false)}>
               Keep
             </button>
           </span>
         ) : (
-          <button type="button" className="button-quiet" onClick={() => setConfirmDelete(true)}>
+          <button type="button" aria-describedby={headingId} className="button-quiet" onClick={() => setConfirmDelete(true)}>
             Delete…
           </button>
         )}

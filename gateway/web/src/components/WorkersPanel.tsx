@@ -1,10 +1,12 @@
 // The connected workers (capacity, what they run, draining), whether a scheduler is dispatching, the due
 // backlog, and when the next scheduled sync is.
-import type { Integration, WorkerStatusResponse } from '../api';
+import type { Integration, SyncRun, WorkerStatusResponse } from '../api';
 import { countdownText, dateTimeText, spanText } from '../time';
 
 export function WorkersPanel(props: {
   status: WorkerStatusResponse | undefined;
+  /** Recent runs across integrations, to name what a worker runs. */
+  recentRuns?: SyncRun[];
   integrations: Integration[];
   now: number;
 }) {
@@ -20,6 +22,11 @@ export function WorkersPanel(props: {
   const workers = status.workers ?? [];
   const running = workers.reduce((n, w) => n + (w.runningRunIds?.length ?? 0), 0);
   const capacity = workers.reduce((n, w) => n + (w.draining ? 0 : (w.capacity ?? 0)), 0);
+  const names = new Map(props.integrations.map((i) => [i.id, i.name]));
+  const runName = (runId: string) => {
+    const run = props.recentRuns?.find((r) => r.id === runId);
+    return run ? names.get(run.integrationId) : undefined;
+  };
   const next = status.nextScheduledSyncAt;
   const nextName = next
     ? props.integrations.find((i) => i.nextSyncAt && Date.parse(i.nextSyncAt) === Date.parse(next))?.name
@@ -74,7 +81,7 @@ export function WorkersPanel(props: {
                 <ul className="run-ids small">
                   {w.runningRunIds!.map((r) => (
                     <li key={r}>
-                      <code>{r}</code>
+                      {runName(r) ?? 'a sync'} <code className="muted">{r.slice(0, 8)}…</code>
                     </li>
                   ))}
                 </ul>
