@@ -99,9 +99,8 @@ export function IntegrationCard(props: {
         <div
           className={tracked.outcome.status === 'SUCCESS' ? 'card-outcome outcome-ok' : 'card-outcome outcome-bad'}
           role="status"
-          data-testid="sync-outcome"
         >
-          <span>{outcomeText(tracked.outcome)}</span>
+          <span data-testid="sync-outcome">{outcomeText(tracked.outcome)}</span>
           <button type="button" aria-describedby={headingId} className="button-quiet" onClick={actions.onDismissOutcome} aria-label="Dismiss the sync outcome">
             ✕
           </button>

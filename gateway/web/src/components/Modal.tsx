@@ -11,6 +11,15 @@ export function Modal(props: { title: string; onClose: () => void; children: Rea
   const onClose = useRef(props.onClose);
   onClose.current = props.onClose;
 
+  // Escape closes the dialog wherever the focus is (a button that became disabled drops it to the body).
+  useEffect(() => {
+    const onEscape = (e: KeyboardEvent) => {
+      if (e.key === 'Escape') onClose.current();
+    };
+    document.addEventListener('keydown', onEscape);
+    return () => document.removeEventListener('keydown', onEscape);
+  }, []);
+
   useEffect(() => {
     const opener = document.activeElement as HTMLElement | null;
     const first = ref.current?.querySelector<HTMLElement>('[data-autofocus]') ?? ref.current?.querySelector<HTMLElement>(kFocusable);
@@ -19,11 +28,6 @@ export function Modal(props: { title: string; onClose: () => void; children: Rea
   }, []);
 
   const onKeyDown = (e: React.KeyboardEvent) => {
-    if (e.key === 'Escape') {
-      e.stopPropagation();
-      onClose.current();
-      return;
-    }
     if (e.key !== 'Tab' || !ref.current) return;
     const items = Array.from(ref.current.querySelectorAll<HTMLElement>(kFocusable));
     if (!items.length) return;
