@@ -158,10 +158,11 @@ GatewayServer::GatewayServer(GatewayOptions options, transcode::RouteTable route
                           : absl::ToDoubleMilliseconds(absl::Now() - current_request.start);
     const auto [path, query] = SplitTarget(req.target);
     spdlog::log(res.status >= 500 ? spdlog::level::warn : spdlog::level::info,
-                "http method={} path={} status={} duration_ms={:.1f} request_id={}{}{}", req.method,
+                "http method={} path={} status={} duration_ms={:.1f} request_id={}{}{}{}", req.method,
                 std::string(path), res.status, ms,
                 current_request.request_id.empty() ? "-" : current_request.request_id,
-                current_request.grpc_method.empty() ? "" : " grpc_method=", current_request.grpc_method);
+                current_request.grpc_method.empty() ? "" : " grpc_method=", current_request.grpc_method,
+                current_request.grpc_code < 0 ? "" : absl::StrCat(" grpc_code=", current_request.grpc_code));
     current_request = RequestLog{};
   });
 }

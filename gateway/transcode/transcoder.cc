@@ -6,6 +6,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "absl/strings/strip.h"
 #include "gateway/transcode/field_binding.h"
 #include "gateway/transcode/type_cache.h"
@@ -33,8 +34,12 @@ HttpError JsonError(absl::string_view message, absl::string_view prefix) {
   const size_t colon = rest.find(": ");
   if (colon != absl::string_view::npos && colon > 0 &&
       rest.substr(0, colon).find_first_of(" \n{\"") == absl::string_view::npos) {
-    std::string field = absl::StrCat(prefix, rest.substr(0, colon));
-    std::string why(rest.substr(colon + 2));
+    // Paths come as "name" or "(type)"; values' type names as type URLs.
+    absl::string_view path = rest.substr(0, colon);
+    absl::ConsumePrefix(&path, "(");
+    absl::ConsumeSuffix(&path, ")");
+    std::string field = absl::StrCat(prefix, path);
+    std::string why = absl::StrReplaceAll(rest.substr(colon + 2), {{"type.googleapis.com/", ""}});
     if (absl::StartsWith(why, "Cannot find field")) why = "is not a field of this request";
     absl::string_view trimmed = why;
     absl::ConsumeSuffix(&trimmed, ".");

@@ -72,6 +72,7 @@ TEST_F(GatewayErrorsTest, WrongJsonTypeIs400) {
   ApiResponse r = Send("POST", "/api/integrations", R"({"name": "Orders", "type": "FTP"})");
   EXPECT_EQ(r.status, 400) << r;
   EXPECT_EQ(r.json["code"], 3);
+  EXPECT_THAT(ViolationFields(r.json), ElementsAre("type"));
 }
 
 TEST_F(GatewayErrorsTest, BadAndUnknownQueryParametersAre400) {
