@@ -157,7 +157,11 @@ GatewayServer::GatewayServer(GatewayOptions options, transcode::RouteTable route
                           ? 0.0
                           : absl::ToDoubleMilliseconds(absl::Now() - current_request.start);
     const auto [path, query] = SplitTarget(req.target);
-    spdlog::log(res.status >= 500 ? spdlog::level::warn : spdlog::level::info,
+    // Probes come every few seconds; their successes would drown the request log.
+    const bool probe = res.status == 200 && (path == "/healthz" || path == "/readyz");
+    spdlog::log(res.status >= 500 ? spdlog::level::warn
+                : probe           ? spdlog::level::debug
+                                  : spdlog::level::info,
                 "http method={} path={} status={} duration_ms={:.1f} request_id={}{}{}{}", req.method,
                 std::string(path), res.status, ms,
                 current_request.request_id.empty() ? "-" : current_request.request_id,
