@@ -291,6 +291,21 @@ async function mainPhase() {
     await dialog().waitFor({ state: 'detached', timeout: kWait });
   });
 
+  await step('paused by a failure: the card says why and how to fix it, and Resume resumes', async () => {
+    const c = card(failing);
+    // AUTH_FAILED cannot be fixed by retrying: syncd pauses the schedule at once.
+    await textMatches(light(c), /^Paused after failures$/, 'the status label');
+    await textMatches(c.getByTestId('paused-reason'), /AUTH_FAILED.*Suggested fix: The source rejected the credentials/, 'the paused reason');
+    await c.getByTestId('paused-reason').getByRole('button', { name: 'Resume' }).click();
+    await until('the paused reason to go', async () => (await c.getByTestId('paused-reason').count()) === 0);
+    await textMatches(light(c), /^Last sync failed$/, 'the status label after resuming');
+    // The Sync now outcome stands in for the warning until it is dismissed.
+    await c.getByRole('button', { name: 'Dismiss the sync outcome' }).click();
+    await textMatches(c.getByTestId('last-failure'), /^Last sync failed: The demo source failed this sync on purpose/, 'the last failure warning');
+    const fromApi = await api('GET', `/api/integrations/${await c.getAttribute('data-integration-id')}`);
+    check(fromApi.syncEnabled === true && fromApi.pausedReason === undefined, `the API says resumed: ${JSON.stringify(fromApi)}`);
+  });
+
   await step('keyboard: the New integration dialog opens with Enter and closes with Escape, focus returns', async () => {
     const button = page.getByRole('button', { name: 'New integration' });
     await button.focus();

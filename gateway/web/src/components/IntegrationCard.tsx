@@ -109,7 +109,7 @@ export function IntegrationCard(props: {
 
       {it.pausedReason && paused && (
         <div className="card-warning warning-red" data-testid="paused-reason">
-          <strong>Paused after repeated failures.</strong> {it.pausedReason}
+          <strong>Paused by syncd.</strong> {it.pausedReason}
           <div>
             <button type="button" aria-describedby={headingId} className="button-primary" onClick={() => act('Resume', actions.onResume)} disabled={!!busy}>
               Resume
