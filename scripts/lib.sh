@@ -37,6 +37,7 @@ SYNCD_APT_PACKAGES=(
   libcurl4-openssl-dev
   libcpp-httplib-dev
   nlohmann-json3-dev
+  wrk
   postgresql
   clang-format
   chromium
