@@ -95,7 +95,8 @@ export function IntegrationCard(props: {
         </p>
       )}
 
-      {tracked?.outcome && (
+      {/* A run started since (by the schedule or someone else) makes the outcome old news. */}
+      {tracked?.outcome && !running && (
         <div
           className={tracked.outcome.status === 'SUCCESS' ? 'card-outcome outcome-ok' : 'card-outcome outcome-bad'}
           role="status"
