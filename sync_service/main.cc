@@ -47,6 +47,8 @@ ABSL_FLAG(int, shutdown_grace_seconds, syncd::EnvOr("SYNC_SERVICE_SHUTDOWN_GRACE
           "[env SYNC_SERVICE_SHUTDOWN_GRACE_SECONDS]");
 ABSL_FLAG(std::string, log_level, syncd::EnvOr("SYNCD_LOG_LEVEL", std::string("info")),
           "trace, debug, info, warn or error [env SYNCD_LOG_LEVEL]");
+ABSL_FLAG(std::string, log_format, syncd::EnvOr("SYNCD_LOG_FORMAT", std::string("text")),
+          "text (for people) or json (one JSON object a line, for log shippers) [env SYNCD_LOG_FORMAT]");
 ABSL_FLAG(absl::Duration, lease, syncd::EnvOr("SYNC_SERVICE_LEASE", absl::Seconds(30)),
           "A running sync fails as WORKER_LOST when its worker sends no heartbeat for this long "
           "[env SYNC_SERVICE_LEASE]");
@@ -232,7 +234,9 @@ int main(int argc, char** argv) {
       "syncd sync_service: schedules integration syncs and serves the SyncService and WorkerService gRPC "
       "APIs.\n"
       "Every flag can also be set by the environment variable named in its help.");
-  if (absl::Status s = syncd::InitLogging("sync_service", "text", absl::GetFlag(FLAGS_log_level)); !s.ok()) {
+  if (absl::Status s =
+          syncd::InitLogging("sync_service", absl::GetFlag(FLAGS_log_format), absl::GetFlag(FLAGS_log_level));
+      !s.ok()) {
     std::fprintf(stderr, "%s\n", std::string(s.message()).c_str());
     return 2;
   }

@@ -35,6 +35,8 @@ ABSL_FLAG(absl::Duration, drain_timeout, syncd::EnvOr("WORKER_DRAIN_TIMEOUT", ab
           "WORKER_DRAIN_TIMEOUT]");
 ABSL_FLAG(std::string, log_level, syncd::EnvOr("SYNCD_LOG_LEVEL", std::string("info")),
           "trace, debug, info, warn or error [env SYNCD_LOG_LEVEL]");
+ABSL_FLAG(std::string, log_format, syncd::EnvOr("SYNCD_LOG_FORMAT", std::string("text")),
+          "text (for people) or json (one JSON object a line, for log shippers) [env SYNCD_LOG_FORMAT]");
 ABSL_FLAG(std::string, port_file, "",
           "When set, write the bound HTTP host:port to this file once serving (for tests and scripts)");
 
@@ -119,7 +121,9 @@ int main(int argc, char** argv) {
   syncd::ParseFlags(argc, argv,
                     "syncd worker_service: runs integration syncs assigned by sync_service.\n"
                     "Every flag can also be set by the environment variable named in its help.");
-  if (absl::Status s = syncd::InitLogging("worker", "text", absl::GetFlag(FLAGS_log_level)); !s.ok()) {
+  if (absl::Status s =
+          syncd::InitLogging("worker", absl::GetFlag(FLAGS_log_format), absl::GetFlag(FLAGS_log_level));
+      !s.ok()) {
     std::fprintf(stderr, "%s\n", std::string(s.message()).c_str());
     return 2;
   }
