@@ -36,6 +36,7 @@ SYNCD_APT_PACKAGES=(
   libcurl4-openssl-dev
   libcpp-httplib-dev
   nlohmann-json3-dev
+  prometheus-cpp-dev
   postgresql
   clang-format
 )

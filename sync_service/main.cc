@@ -19,14 +19,17 @@
 #include "common/clock.h"
 #include "common/env_flags.h"
 #include "common/logging.h"
+#include "common/metrics.h"
 #include "common/pg_pool.h"
 #include "common/shutdown_signals.h"
 #include "spdlog/spdlog.h"
 #include "sync_service/api/health_service.h"
 #include "sync_service/api/rpc_log_interceptor.h"
+#include "sync_service/api/rpc_metrics_interceptor.h"
 #include "sync_service/api/sync_service_impl.h"
 #include "sync_service/dispatch/dispatch_listener.h"
 #include "sync_service/dispatch/dispatcher.h"
+#include "sync_service/dispatch/sync_metrics.h"
 #include "sync_service/dispatch/worker_session.h"
 #include "sync_service/store/migrations.h"
 #include "sync_service/store/sync_store.h"
@@ -79,6 +82,12 @@ ABSL_FLAG(absl::Duration, min_sync_interval,
           "[env SYNC_SERVICE_MIN_SYNC_INTERVAL]");
 ABSL_FLAG(std::string, port_file, "",
           "When set, write the bound host:port to this file once serving (for tests and scripts)");
+ABSL_FLAG(std::string, metrics_listen,
+          syncd::EnvOr("SYNC_SERVICE_METRICS_LISTEN", std::string("0.0.0.0:9090")),
+          "Address of the Prometheus /metrics endpoint (HTTP); port 0 picks a free port, empty turns it off "
+          "[env SYNC_SERVICE_METRICS_LISTEN]");
+ABSL_FLAG(std::string, metrics_port_file, "",
+          "When set, write the bound /metrics host:port to this file once serving (for tests and scripts)");
 
 namespace syncd {
 namespace {
@@ -102,6 +111,14 @@ std::string DefaultReplicaId() {
   gethostname(host, sizeof(host) - 1);
   absl::BitGen gen;
   return absl::StrCat(host, "-", getpid(), "-", absl::Hex(absl::Uniform<uint32_t>(gen), absl::kZeroPad8));
+}
+
+// Write then rename: a reader never sees half an address.
+void WritePortFile(const std::string& path, const std::string& address) {
+  if (path.empty()) return;
+  const std::string tmp = path + ".tmp";
+  std::ofstream(tmp) << address << "\n";
+  std::rename(tmp.c_str(), path.c_str());
 }
 
 int Run() {
@@ -134,6 +151,15 @@ int Run() {
   if (absl::GetFlag(FLAGS_dispatch_batch) < 1) {
     spdlog::error("--dispatch_batch must be at least 1");
     return 2;
+  }
+  const std::string metrics_listen = absl::GetFlag(FLAGS_metrics_listen);
+  absl::StatusOr<std::pair<std::string, int>> metrics_address;
+  if (!metrics_listen.empty()) {
+    metrics_address = metrics::SplitHostPort(metrics_listen, "metrics_listen");
+    if (!metrics_address.ok()) {
+      spdlog::error("{}", std::string(metrics_address.status().message()));
+      return 2;
+    }
   }
 
   if (absl::Status s =
@@ -170,7 +196,28 @@ int Run() {
   dispatch_options.default_sync_timeout = absl::GetFlag(FLAGS_default_sync_timeout);
   dispatch_options.max_batch = absl::GetFlag(FLAGS_dispatch_batch);
   dispatch_options.reap_interval = std::max(absl::Milliseconds(200), dispatch_options.lease / 10);
+  metrics::Metrics metrics("sync_service", SYNCD_VERSION);
+  dispatch::SyncMetrics sync_metrics(metrics.registry());
+  dispatch_store.SetFinishedObserver(
+      [&sync_metrics](const std::vector<store::FinishedRun>& runs) { sync_metrics.Finished(runs); });
+  dispatch_options.metrics = &sync_metrics;
+  api::RpcMetrics rpc_metrics(metrics.registry());
   dispatch::Dispatcher dispatcher(dispatch_store, clock, dispatch_options);
+  metrics.AddGauge("syncd_workers_connected", "Workers connected to this replica",
+                   [&dispatcher]() -> std::optional<double> { return dispatcher.CurrentLoad().workers; });
+  metrics.AddGauge(
+      "syncd_runs_in_flight",
+      "Syncs running on the workers connected to this replica (assigned, result not yet recorded)",
+      [&dispatcher]() -> std::optional<double> { return dispatcher.CurrentLoad().runs; });
+  metrics.AddGauge(
+      "syncd_due_backlog",
+      "Syncs due (or triggered) but not yet handed to a worker, in the whole database: every replica reports "
+      "the same value",
+      [&dispatch_store]() -> std::optional<double> {
+        absl::StatusOr<int32_t> backlog = dispatch_store.DueBacklog();
+        if (!backlog.ok()) return std::nullopt;
+        return *backlog;
+      });
   dispatch::WorkerServiceImpl worker_service(dispatcher);
   dispatch::DispatchListener listener(database_url, [&dispatcher] { dispatcher.Wake(); });
 
@@ -189,22 +236,31 @@ int Run() {
   builder.RegisterService(&health);
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
   interceptors.push_back(std::make_unique<api::RpcLogInterceptorFactory>());
+  interceptors.push_back(std::make_unique<api::RpcMetricsInterceptorFactory>(rpc_metrics));
   builder.experimental().SetInterceptorCreators(std::move(interceptors));
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {
     spdlog::error("cannot listen on {}", listen);
     return 1;
   }
+  metrics::MetricsServer metrics_server(metrics);
+  std::string metrics_bound = "off";
+  if (metrics_address.ok() && !metrics_listen.empty()) {
+    absl::StatusOr<int> metrics_port = metrics_server.Start(metrics_address->first, metrics_address->second);
+    if (!metrics_port.ok()) {
+      spdlog::error("metrics: {}", std::string(metrics_port.status().message()));
+      return 1;
+    }
+    metrics_bound = absl::StrCat(metrics_listen.substr(0, metrics_listen.rfind(':')), ":", *metrics_port);
+  }
   const std::string bound = absl::StrCat(listen.substr(0, listen.rfind(':')), ":", port);
   dispatcher.Start();
   listener.Start();
-  spdlog::info("sync_service {} serving gRPC on {} (replica {})", SYNCD_VERSION, bound, replica_id);
-  if (const std::string path = absl::GetFlag(FLAGS_port_file); !path.empty()) {
-    // Write then rename: a reader never sees half an address.
-    const std::string tmp = path + ".tmp";
-    std::ofstream(tmp) << bound << "\n";
-    std::rename(tmp.c_str(), path.c_str());
-  }
+  spdlog::info("sync_service {} serving gRPC on {} (replica {}), metrics on {}", SYNCD_VERSION, bound,
+               replica_id,
+               metrics_bound == "off" ? "off" : absl::StrCat("http://", metrics_bound, "/metrics"));
+  if (metrics_bound != "off") WritePortFile(absl::GetFlag(FLAGS_metrics_port_file), metrics_bound);
+  WritePortFile(absl::GetFlag(FLAGS_port_file), bound);
 
   const int sig = WaitForShutdownSignal();
   spdlog::info("received {}, shutting down (grace {}s)", sig == SIGTERM ? "SIGTERM" : "SIGINT",
@@ -217,6 +273,7 @@ int Run() {
                    std::chrono::seconds(absl::GetFlag(FLAGS_shutdown_grace_seconds)));
   server->Wait();
   dispatcher.Stop();
+  metrics_server.Stop();
   if (absl::Status s = dispatch_store.ReplicaStopped(); !s.ok()) {
     spdlog::warn("removing this replica's presence: {}", std::string(s.message()));
   }

@@ -14,10 +14,12 @@
 #include "absl/synchronization/mutex.h"
 #include "common/env_flags.h"
 #include "common/logging.h"
+#include "common/metrics.h"
 #include "common/shutdown_signals.h"
 #include "spdlog/spdlog.h"
 #include "worker_service/connectors/demo_connector.h"
 #include "worker_service/http/health_server.h"
+#include "worker_service/metrics/worker_metrics.h"
 #include "worker_service/session/worker_agent.h"
 
 ABSL_FLAG(std::string, sync_service_address,
@@ -29,7 +31,8 @@ ABSL_FLAG(std::string, worker_id, syncd::EnvOr("WORKER_ID", std::string()),
 ABSL_FLAG(std::string, name, syncd::EnvOr("WORKER_NAME", std::string()),
           "Name shown in worker status; default the host name [env WORKER_NAME]");
 ABSL_FLAG(std::string, http_listen, syncd::EnvOr("WORKER_HTTP_LISTEN", std::string("0.0.0.0:8081")),
-          "Address of /healthz and /readyz; port 0 picks a free port [env WORKER_HTTP_LISTEN]");
+          "Address of /healthz, /readyz and the Prometheus /metrics; port 0 picks a free port "
+          "[env WORKER_HTTP_LISTEN]");
 ABSL_FLAG(absl::Duration, drain_timeout, syncd::EnvOr("WORKER_DRAIN_TIMEOUT", absl::Seconds(30)),
           "On SIGTERM/SIGINT, how long running syncs may take to finish and be reported [env "
           "WORKER_DRAIN_TIMEOUT]");
@@ -83,12 +86,24 @@ int Run() {
     return absl::Uniform<double>(gen, 0.0, 1.0);
   });
 
+  metrics::Metrics metrics("worker", SYNCD_VERSION);
+  WorkerMetrics worker_metrics(metrics.registry());
+  options.on_finished = [&worker_metrics](const SyncJob& job, const SyncOutcome& outcome,
+                                          absl::Duration took) {
+    worker_metrics.Finished(job, outcome, took);
+  };
   WorkerAgent agent(options, std::move(connectors));
+  metrics.AddGauge("syncd_worker_syncs_running", "Syncs running on this worker now",
+                   [&agent]() -> std::optional<double> { return agent.Running(); });
+  metrics.AddGauge("syncd_worker_connected",
+                   "1 while this worker is connected to sync_service and accepting work, else 0",
+                   [&agent]() -> std::optional<double> { return agent.Ready() ? 1 : 0; });
   HealthServer health([&agent] { return agent.Ready(); },
                       [&agent, &options] {
                         return absl::StrCat(R"("workerId":")", options.worker_id, R"(","running":)",
                                             agent.Running());
-                      });
+                      },
+                      &metrics);
   absl::StatusOr<int> bound = health.Start(http_listen.substr(0, colon), http_port);
   if (!bound.ok()) {
     spdlog::error("{}", std::string(bound.status().message()));

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "spdlog/spdlog.h"
 #include "sync_service/api/convert.h"
+#include "sync_service/dispatch/sync_metrics.h"
 #include "sync_service/domain/validation.h"
 
 namespace syncd::dispatch {
@@ -150,6 +151,21 @@ std::vector<store::WorkerInfo> Dispatcher::LiveWorkers() const {
   return out;
 }
 
+Dispatcher::Load Dispatcher::CurrentLoad() const {
+  std::vector<std::shared_ptr<WorkerSession>> sessions;
+  {
+    absl::MutexLock lock(&mu_);
+    sessions = sessions_;
+  }
+  Load load;
+  for (const auto& s : sessions) {
+    if (!s->hello_received() || !s->open()) continue;
+    ++load.workers;
+    load.runs += static_cast<int>(s->HeldRuns().size());
+  }
+  return load;
+}
+
 int Dispatcher::ClaimAndAssign() {
   std::vector<std::shared_ptr<WorkerSession>> sessions;
   {
@@ -202,6 +218,7 @@ int Dispatcher::ClaimAndAssign() {
     *a->mutable_deadline() =
         api::TimestampOf(now + SyncTimeout(c.integration_config, options_.default_sync_timeout));
     run_ids[worker].push_back(c.run.id);
+    if (options_.metrics != nullptr) options_.metrics->Started(c.run);
     spdlog::debug("sync started integration_id={} run_id={} trigger={} attempt={} worker_id={} lag_ms={}",
                   c.run.integration_id, c.run.id, domain::Name(c.run.trigger), c.run.attempt, worker,
                   absl::ToInt64Milliseconds(*c.run.started_at - c.run.scheduled_for));

@@ -54,6 +54,22 @@ struct RecordCounts {
   int32_t unchanged = 0;
 };
 
+// A run FinishRuns ended, as committed (for metrics).
+struct FinishedRun {
+  std::string run_id;
+  std::string integration_id;
+  domain::RunTrigger trigger = domain::RunTrigger::kScheduled;
+  bool success = false;
+  std::string error_code;
+  absl::Duration duration;
+  int32_t records_inserted = 0;
+  int32_t records_updated = 0;
+  // The failure scheduled a retry / paused the integration's schedule.
+  bool retry_scheduled = false;
+  bool paused = false;
+};
+using FinishedObserver = std::function<void(const std::vector<FinishedRun>&)>;
+
 struct WorkerInfo {
   std::string id;
   std::string name;
@@ -76,6 +92,8 @@ class DispatchStore {
                 std::function<double()> uniform01);
 
   const std::string& replica_id() const { return replica_id_; }
+  // Told about the runs each FinishRuns ended, after its commit, on the calling thread. Set before use.
+  void SetFinishedObserver(FinishedObserver observer) { finished_observer_ = std::move(observer); }
 
   // Starts runs for up to slots.size() pieces of work: waiting manual runs first, then due integrations.
   // slots[i] is the worker that gets the i-th run.
@@ -119,6 +137,7 @@ class DispatchStore {
   const std::string replica_id_;
   const absl::Time started_at_;
   std::function<double()> uniform01_;
+  FinishedObserver finished_observer_;
 };
 
 }  // namespace syncd::store

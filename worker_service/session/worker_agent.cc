@@ -372,6 +372,7 @@ void WorkerAgent::Finish(const SyncJob& job, const SyncOutcome& outcome, absl::T
     spdlog::info("sync failed integration_id={} run_id={} error_code={} ms={}", job.integration_id,
                  job.run_id, outcome.failure.code, absl::ToInt64Milliseconds(completed - started));
   }
+  if (options_.on_finished) options_.on_finished(job, outcome, completed - started);
   absl::MutexLock lock(&mu_);
   running_.erase(job.run_id);
   unacked_[job.run_id] = std::move(r);
