@@ -37,6 +37,8 @@ SYNCD_APT_PACKAGES=(
   libcpp-httplib-dev
   nlohmann-json3-dev
   prometheus-cpp-dev
+  libyaml-cpp-dev
+  docker-compose
   postgresql
   clang-format
 )

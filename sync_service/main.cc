@@ -86,6 +86,9 @@ ABSL_FLAG(std::string, metrics_listen,
           syncd::EnvOr("SYNC_SERVICE_METRICS_LISTEN", std::string("0.0.0.0:9090")),
           "Address of the Prometheus /metrics endpoint (HTTP); port 0 picks a free port, empty turns it off "
           "[env SYNC_SERVICE_METRICS_LISTEN]");
+ABSL_FLAG(bool, health_check, false,
+          "Instead of serving: ask the sync_service listening on --listen's port of this host for its gRPC "
+          "health (grpc.health.v1) and exit 0 when SERVING, 1 otherwise (for container health checks)");
 ABSL_FLAG(std::string, metrics_port_file, "",
           "When set, write the bound /metrics host:port to this file once serving (for tests and scripts)");
 
@@ -111,6 +114,25 @@ std::string DefaultReplicaId() {
   gethostname(host, sizeof(host) - 1);
   absl::BitGen gen;
   return absl::StrCat(host, "-", getpid(), "-", absl::Hex(absl::Uniform<uint32_t>(gen), absl::kZeroPad8));
+}
+
+// --health_check: one grpc.health.v1.Health/Check to this host's sync_service; the exit code says SERVING.
+int ProbeHealth() {
+  const std::string listen = absl::GetFlag(FLAGS_listen);
+  const std::string address = absl::StrCat("127.0.0.1", listen.substr(listen.rfind(':')));
+  auto stub =
+      grpc::health::v1::Health::NewStub(grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  grpc::health::v1::HealthCheckResponse response;
+  const grpc::Status status = stub->Check(&context, {}, &response);
+  if (!status.ok()) {
+    std::fprintf(stderr, "%s: %s\n", address.c_str(), status.error_message().c_str());
+    return 1;
+  }
+  const bool serving = response.status() == grpc::health::v1::HealthCheckResponse::SERVING;
+  std::fprintf(stderr, "%s: %s\n", address.c_str(), serving ? "SERVING" : "NOT_SERVING");
+  return serving ? 0 : 1;
 }
 
 // Write then rename: a reader never sees half an address.
@@ -291,6 +313,7 @@ int main(int argc, char** argv) {
       "syncd sync_service: schedules integration syncs and serves the SyncService and WorkerService gRPC "
       "APIs.\n"
       "Every flag can also be set by the environment variable named in its help.");
+  if (absl::GetFlag(FLAGS_health_check)) return syncd::ProbeHealth();
   if (absl::Status s =
           syncd::InitLogging("sync_service", absl::GetFlag(FLAGS_log_format), absl::GetFlag(FLAGS_log_level));
       !s.ok()) {
