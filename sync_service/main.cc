@@ -80,17 +80,20 @@ ABSL_FLAG(absl::Duration, min_sync_interval,
           syncd::EnvOr("SYNC_SERVICE_MIN_SYNC_INTERVAL", absl::Seconds(60)),
           "Shortest syncInterval the API accepts; lower it only for demos and tests "
           "[env SYNC_SERVICE_MIN_SYNC_INTERVAL]");
-ABSL_FLAG(std::string, port_file, "",
-          "When set, write the bound host:port to this file once serving (for tests and scripts)");
+ABSL_FLAG(
+    std::string, port_file, "",
+    "When set, write the bound host:port to this file once serving (for tests and scripts) [flag only]");
 ABSL_FLAG(std::string, metrics_listen,
           syncd::EnvOr("SYNC_SERVICE_METRICS_LISTEN", std::string("0.0.0.0:9090")),
           "Address of the Prometheus /metrics endpoint (HTTP); port 0 picks a free port, empty turns it off "
           "[env SYNC_SERVICE_METRICS_LISTEN]");
-ABSL_FLAG(bool, health_check, false,
-          "Instead of serving: ask the sync_service listening on --listen's port of this host for its gRPC "
-          "health (grpc.health.v1) and exit 0 when SERVING, 1 otherwise (for container health checks)");
+ABSL_FLAG(
+    bool, health_check, false,
+    "Instead of serving: ask the sync_service listening on --listen's port of this host for its gRPC "
+    "health (grpc.health.v1) and exit 0 when SERVING, 1 otherwise (for container health checks) [flag only]");
 ABSL_FLAG(std::string, metrics_port_file, "",
-          "When set, write the bound /metrics host:port to this file once serving (for tests and scripts)");
+          "When set, write the bound /metrics host:port to this file once serving (for tests and scripts) "
+          "[flag only]");
 
 namespace syncd {
 namespace {

@@ -40,8 +40,9 @@ ABSL_FLAG(std::string, log_level, syncd::EnvOr("SYNCD_LOG_LEVEL", std::string("i
           "trace, debug, info, warn or error [env SYNCD_LOG_LEVEL]");
 ABSL_FLAG(std::string, log_format, syncd::EnvOr("SYNCD_LOG_FORMAT", std::string("text")),
           "text (for people) or json (one JSON object a line, for log shippers) [env SYNCD_LOG_FORMAT]");
-ABSL_FLAG(std::string, port_file, "",
-          "When set, write the bound HTTP host:port to this file once serving (for tests and scripts)");
+ABSL_FLAG(
+    std::string, port_file, "",
+    "When set, write the bound HTTP host:port to this file once serving (for tests and scripts) [flag only]");
 
 namespace syncd::worker {
 namespace {

@@ -25,8 +25,9 @@
 
 ABSL_FLAG(std::string, listen, syncd::EnvOr("DEMO_SOURCE_LISTEN", std::string("127.0.0.1:8090")),
           "HTTP listen address host:port; port 0 picks a free port [env DEMO_SOURCE_LISTEN]");
-ABSL_FLAG(std::string, port_file, "",
-          "When set, write the bound host:port to this file once serving (for tests and scripts)");
+ABSL_FLAG(
+    std::string, port_file, "",
+    "When set, write the bound host:port to this file once serving (for tests and scripts) [flag only]");
 
 namespace syncd::demo {
 namespace {
