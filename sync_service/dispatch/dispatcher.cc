@@ -244,15 +244,24 @@ void Dispatcher::DispatchLoop() {
     absl::Time now = clock_.Now();
     absl::Time deadline = now + options_.safety_poll;
     if (now >= next_reap) {
-      absl::StatusOr<int> failed = store_.FailExpiredLeases(options_.max_batch);
+      absl::StatusOr<std::map<std::string, std::string>> failed =
+          store_.FailExpiredLeases(options_.max_batch);
       if (!failed.ok()) {
         spdlog::warn("failing expired leases: {}", std::string(failed.status().message()));
-      } else if (*failed > 0) {
-        spdlog::warn("{} runs failed as WORKER_LOST: their lease ended without a heartbeat", *failed);
+      } else {
+        for (const auto& [run_id, integration_id] : *failed) {
+          spdlog::info("sync finished integration_id={} run_id={} status=FAILED error_code=WORKER_LOST",
+                       integration_id, run_id);
+        }
+        if (!failed->empty()) {
+          spdlog::warn("{} runs failed as WORKER_LOST: their lease ended without a heartbeat",
+                       failed->size());
+        }
       }
       // A full batch means there may be more: look again soon.
-      next_reap = now + ((failed.ok() && *failed == options_.max_batch) ? absl::ZeroDuration()
-                                                                        : options_.reap_interval);
+      next_reap = now + ((failed.ok() && static_cast<int>(failed->size()) == options_.max_batch)
+                             ? absl::ZeroDuration()
+                             : options_.reap_interval);
     }
     if (now >= next_presence) {
       if (absl::Status s = store_.Heartbeat(LiveWorkers(), stale_after); !s.ok()) {

@@ -253,7 +253,7 @@ absl::StatusOr<RecordCounts> DispatchStore::ApplyRecordBatch(const RecordBatchIn
   });
 }
 
-absl::StatusOr<int> DispatchStore::FailExpiredLeases(int limit) {
+absl::StatusOr<std::map<std::string, std::string>> DispatchStore::FailExpiredLeases(int limit) {
   const absl::Time now = clock_.Now();
   absl::StatusOr<std::vector<RunEnd>> expired = pool_.Transact<std::vector<RunEnd>>([&](pqxx::work& tx) {
     std::vector<RunEnd> out;
@@ -276,10 +276,8 @@ absl::StatusOr<int> DispatchStore::FailExpiredLeases(int limit) {
     return out;
   });
   if (!expired.ok()) return expired.status();
-  if (expired->empty()) return 0;
-  absl::StatusOr<std::map<std::string, std::string>> failed = FinishRuns(*expired);
-  if (!failed.ok()) return failed.status();
-  return static_cast<int>(failed->size());
+  if (expired->empty()) return std::map<std::string, std::string>{};
+  return FinishRuns(*expired);
 }
 
 absl::StatusOr<std::vector<std::string>> DispatchStore::ExtendLeases(const std::vector<std::string>& run_ids,

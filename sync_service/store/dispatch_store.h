@@ -112,8 +112,9 @@ class DispatchStore {
   // not running (any more).
   absl::StatusOr<RecordCounts> ApplyRecordBatch(const RecordBatchIn& batch);
 
-  // Fails runs whose lease ran out as WORKER_LOST (retried by the normal rules). Returns how many.
-  absl::StatusOr<int> FailExpiredLeases(int limit);
+  // Fails runs whose lease ran out as WORKER_LOST (retried by the normal rules). Returns run id ->
+  // integration id of those it failed.
+  absl::StatusOr<std::map<std::string, std::string>> FailExpiredLeases(int limit);
 
   // Extends the leases of runs held by `worker_id` (on this replica); returns the run ids still RUNNING.
   absl::StatusOr<std::vector<std::string>> ExtendLeases(const std::vector<std::string>& run_ids,

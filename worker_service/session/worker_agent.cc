@@ -240,7 +240,8 @@ void WorkerAgent::HandleMessage(const v1::ServerMessage& message) {
     case v1::ServerMessage::kCancel: {
       const std::string& id = message.cancel().run_id();
       if (auto it = running_.find(id); it != running_.end()) {
-        spdlog::info("cancelling run_id={}: {}", id, message.cancel().reason());
+        spdlog::info("cancelling integration_id={} run_id={}: {}", it->second.job.integration_id, id,
+                     message.cancel().reason());
         *it->second.cancelled = true;
       }
       queue_.erase(
@@ -430,7 +431,7 @@ bool WorkerAgent::Drain(absl::Duration timeout) {
     reported = mu_.AwaitWithDeadline(absl::Condition(&all_done), deadline - report_grace);
     if (!reported) {
       for (auto& [id, r] : running_) {
-        spdlog::warn("drain deadline: cancelling run_id={}", id);
+        spdlog::warn("drain deadline: cancelling integration_id={} run_id={}", r.job.integration_id, id);
         *r.cancelled = true;
       }
       reported = mu_.AwaitWithDeadline(absl::Condition(&all_done), deadline);
