@@ -38,6 +38,9 @@ SYNCD_APT_PACKAGES=(
   libcpp-httplib-dev
   libssl-dev
   nlohmann-json3-dev
+  prometheus-cpp-dev
+  libyaml-cpp-dev
+  docker-compose
   wrk
   postgresql
   clang-format

@@ -19,14 +19,17 @@
 #include "common/clock.h"
 #include "common/env_flags.h"
 #include "common/logging.h"
+#include "common/metrics.h"
 #include "common/pg_pool.h"
 #include "common/shutdown_signals.h"
 #include "spdlog/spdlog.h"
 #include "sync_service/api/health_service.h"
 #include "sync_service/api/rpc_log_interceptor.h"
+#include "sync_service/api/rpc_metrics_interceptor.h"
 #include "sync_service/api/sync_service_impl.h"
 #include "sync_service/dispatch/dispatch_listener.h"
 #include "sync_service/dispatch/dispatcher.h"
+#include "sync_service/dispatch/sync_metrics.h"
 #include "sync_service/dispatch/worker_session.h"
 #include "sync_service/store/migrations.h"
 #include "sync_service/store/sync_store.h"
@@ -47,6 +50,8 @@ ABSL_FLAG(int, shutdown_grace_seconds, syncd::EnvOr("SYNC_SERVICE_SHUTDOWN_GRACE
           "[env SYNC_SERVICE_SHUTDOWN_GRACE_SECONDS]");
 ABSL_FLAG(std::string, log_level, syncd::EnvOr("SYNCD_LOG_LEVEL", std::string("info")),
           "trace, debug, info, warn or error [env SYNCD_LOG_LEVEL]");
+ABSL_FLAG(std::string, log_format, syncd::EnvOr("SYNCD_LOG_FORMAT", std::string("text")),
+          "text (for people) or json (one JSON object a line, for log shippers) [env SYNCD_LOG_FORMAT]");
 ABSL_FLAG(absl::Duration, lease, syncd::EnvOr("SYNC_SERVICE_LEASE", absl::Seconds(30)),
           "A running sync fails as WORKER_LOST when its worker sends no heartbeat for this long "
           "[env SYNC_SERVICE_LEASE]");
@@ -83,8 +88,20 @@ ABSL_FLAG(absl::Duration, min_sync_interval,
           syncd::EnvOr("SYNC_SERVICE_MIN_SYNC_INTERVAL", absl::Seconds(60)),
           "Shortest syncInterval the API accepts; lower it only for demos and tests "
           "[env SYNC_SERVICE_MIN_SYNC_INTERVAL]");
-ABSL_FLAG(std::string, port_file, "",
-          "When set, write the bound host:port to this file once serving (for tests and scripts)");
+ABSL_FLAG(
+    std::string, port_file, "",
+    "When set, write the bound host:port to this file once serving (for tests and scripts) [flag only]");
+ABSL_FLAG(std::string, metrics_listen,
+          syncd::EnvOr("SYNC_SERVICE_METRICS_LISTEN", std::string("0.0.0.0:9090")),
+          "Address of the Prometheus /metrics endpoint (HTTP); port 0 picks a free port, empty turns it off "
+          "[env SYNC_SERVICE_METRICS_LISTEN]");
+ABSL_FLAG(
+    bool, health_check, false,
+    "Instead of serving: ask the sync_service listening on --listen's port of this host for its gRPC "
+    "health (grpc.health.v1) and exit 0 when SERVING, 1 otherwise (for container health checks) [flag only]");
+ABSL_FLAG(std::string, metrics_port_file, "",
+          "When set, write the bound /metrics host:port to this file once serving (for tests and scripts) "
+          "[flag only]");
 
 namespace syncd {
 namespace {
@@ -108,6 +125,33 @@ std::string DefaultReplicaId() {
   gethostname(host, sizeof(host) - 1);
   absl::BitGen gen;
   return absl::StrCat(host, "-", getpid(), "-", absl::Hex(absl::Uniform<uint32_t>(gen), absl::kZeroPad8));
+}
+
+// --health_check: one grpc.health.v1.Health/Check to this host's sync_service; the exit code says SERVING.
+int ProbeHealth() {
+  const std::string listen = absl::GetFlag(FLAGS_listen);
+  const std::string address = absl::StrCat("127.0.0.1", listen.substr(listen.rfind(':')));
+  auto stub =
+      grpc::health::v1::Health::NewStub(grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  grpc::health::v1::HealthCheckResponse response;
+  const grpc::Status status = stub->Check(&context, {}, &response);
+  if (!status.ok()) {
+    std::fprintf(stderr, "%s: %s\n", address.c_str(), status.error_message().c_str());
+    return 1;
+  }
+  const bool serving = response.status() == grpc::health::v1::HealthCheckResponse::SERVING;
+  std::fprintf(stderr, "%s: %s\n", address.c_str(), serving ? "SERVING" : "NOT_SERVING");
+  return serving ? 0 : 1;
+}
+
+// Write then rename: a reader never sees half an address.
+void WritePortFile(const std::string& path, const std::string& address) {
+  if (path.empty()) return;
+  const std::string tmp = path + ".tmp";
+  std::ofstream(tmp) << address << "\n";
+  std::rename(tmp.c_str(), path.c_str());
 }
 
 int Run() {
@@ -145,6 +189,15 @@ int Run() {
   if (absl::GetFlag(FLAGS_dispatch_batch) < 1) {
     spdlog::error("--dispatch_batch must be at least 1");
     return 2;
+  }
+  const std::string metrics_listen = absl::GetFlag(FLAGS_metrics_listen);
+  absl::StatusOr<std::pair<std::string, int>> metrics_address;
+  if (!metrics_listen.empty()) {
+    metrics_address = metrics::SplitHostPort(metrics_listen, "metrics_listen");
+    if (!metrics_address.ok()) {
+      spdlog::error("{}", std::string(metrics_address.status().message()));
+      return 2;
+    }
   }
 
   if (absl::Status s =
@@ -186,7 +239,28 @@ int Run() {
   dispatch_options.default_sync_timeout = absl::GetFlag(FLAGS_default_sync_timeout);
   dispatch_options.max_batch = absl::GetFlag(FLAGS_dispatch_batch);
   dispatch_options.reap_interval = std::max(absl::Milliseconds(200), dispatch_options.lease / 10);
+  metrics::Metrics metrics("sync_service", SYNCD_VERSION);
+  dispatch::SyncMetrics sync_metrics(metrics.registry());
+  dispatch_store.SetFinishedObserver(
+      [&sync_metrics](const std::vector<store::FinishedRun>& runs) { sync_metrics.Finished(runs); });
+  dispatch_options.metrics = &sync_metrics;
+  api::RpcMetrics rpc_metrics(metrics.registry());
   dispatch::Dispatcher dispatcher(dispatch_store, clock, dispatch_options);
+  metrics.AddGauge("syncd_workers_connected", "Workers connected to this replica",
+                   [&dispatcher]() -> std::optional<double> { return dispatcher.CurrentLoad().workers; });
+  metrics.AddGauge(
+      "syncd_runs_in_flight",
+      "Syncs running on the workers connected to this replica (assigned, result not yet recorded)",
+      [&dispatcher]() -> std::optional<double> { return dispatcher.CurrentLoad().runs; });
+  metrics.AddGauge(
+      "syncd_due_backlog",
+      "Syncs due (or triggered) but not yet handed to a worker, in the whole database: every replica reports "
+      "the same value",
+      [&dispatch_store]() -> std::optional<double> {
+        absl::StatusOr<int32_t> backlog = dispatch_store.DueBacklog();
+        if (!backlog.ok()) return std::nullopt;
+        return *backlog;
+      });
   dispatch::WorkerServiceImpl worker_service(dispatcher);
   dispatch::DispatchListener listener(database_url, [&dispatcher] { dispatcher.Wake(); });
 
@@ -205,25 +279,33 @@ int Run() {
   builder.RegisterService(&health);
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
   interceptors.push_back(std::make_unique<api::RpcLogInterceptorFactory>());
+  interceptors.push_back(std::make_unique<api::RpcMetricsInterceptorFactory>(rpc_metrics));
   builder.experimental().SetInterceptorCreators(std::move(interceptors));
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {
     spdlog::error("cannot listen on {}", listen);
     return 1;
   }
+  metrics::MetricsServer metrics_server(metrics);
+  std::string metrics_bound = "off";
+  if (metrics_address.ok() && !metrics_listen.empty()) {
+    absl::StatusOr<int> metrics_port = metrics_server.Start(metrics_address->first, metrics_address->second);
+    if (!metrics_port.ok()) {
+      spdlog::error("metrics: {}", std::string(metrics_port.status().message()));
+      return 1;
+    }
+    metrics_bound = absl::StrCat(metrics_listen.substr(0, metrics_listen.rfind(':')), ":", *metrics_port);
+  }
   const std::string bound = absl::StrCat(listen.substr(0, listen.rfind(':')), ":", port);
   dispatcher.Start();
   listener.Start();
   spdlog::info(
       "sync_service {} serving gRPC on {} (replica {}, max_concurrent_syncs={}, "
-      "max_concurrent_syncs_per_host={}; 0 = unlimited, the strictest of all replicas holds)",
-      SYNCD_VERSION, bound, replica_id, limits.max_concurrent_syncs, limits.max_concurrent_syncs_per_host);
-  if (const std::string path = absl::GetFlag(FLAGS_port_file); !path.empty()) {
-    // Write then rename: a reader never sees half an address.
-    const std::string tmp = path + ".tmp";
-    std::ofstream(tmp) << bound << "\n";
-    std::rename(tmp.c_str(), path.c_str());
-  }
+      "max_concurrent_syncs_per_host={}; 0 = unlimited, the strictest of all replicas holds), metrics on {}",
+      SYNCD_VERSION, bound, replica_id, limits.max_concurrent_syncs, limits.max_concurrent_syncs_per_host,
+      metrics_bound == "off" ? "off" : absl::StrCat("http://", metrics_bound, "/metrics"));
+  if (metrics_bound != "off") WritePortFile(absl::GetFlag(FLAGS_metrics_port_file), metrics_bound);
+  WritePortFile(absl::GetFlag(FLAGS_port_file), bound);
 
   const int sig = WaitForShutdownSignal();
   spdlog::info("received {}, shutting down (grace {}s)", sig == SIGTERM ? "SIGTERM" : "SIGINT",
@@ -236,6 +318,7 @@ int Run() {
                    std::chrono::seconds(absl::GetFlag(FLAGS_shutdown_grace_seconds)));
   server->Wait();
   dispatcher.Stop();
+  metrics_server.Stop();
   if (absl::Status s = dispatch_store.ReplicaStopped(); !s.ok()) {
     spdlog::warn("removing this replica's presence: {}", std::string(s.message()));
   }
@@ -253,7 +336,10 @@ int main(int argc, char** argv) {
       "syncd sync_service: schedules integration syncs and serves the SyncService and WorkerService gRPC "
       "APIs.\n"
       "Every flag can also be set by the environment variable named in its help.");
-  if (absl::Status s = syncd::InitLogging("sync_service", "text", absl::GetFlag(FLAGS_log_level)); !s.ok()) {
+  if (absl::GetFlag(FLAGS_health_check)) return syncd::ProbeHealth();
+  if (absl::Status s =
+          syncd::InitLogging("sync_service", absl::GetFlag(FLAGS_log_format), absl::GetFlag(FLAGS_log_level));
+      !s.ok()) {
     std::fprintf(stderr, "%s\n", std::string(s.message()).c_str());
     return 2;
   }

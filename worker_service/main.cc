@@ -14,11 +14,13 @@
 #include "absl/synchronization/mutex.h"
 #include "common/env_flags.h"
 #include "common/logging.h"
+#include "common/metrics.h"
 #include "common/shutdown_signals.h"
 #include "spdlog/spdlog.h"
 #include "worker_service/connectors/demo_connector.h"
 #include "worker_service/connectors/http_json_connector.h"
 #include "worker_service/http/health_server.h"
+#include "worker_service/metrics/worker_metrics.h"
 #include "worker_service/session/worker_agent.h"
 
 ABSL_FLAG(std::string, sync_service_address,
@@ -30,14 +32,18 @@ ABSL_FLAG(std::string, worker_id, syncd::EnvOr("WORKER_ID", std::string()),
 ABSL_FLAG(std::string, name, syncd::EnvOr("WORKER_NAME", std::string()),
           "Name shown in worker status; default the host name [env WORKER_NAME]");
 ABSL_FLAG(std::string, http_listen, syncd::EnvOr("WORKER_HTTP_LISTEN", std::string("0.0.0.0:8081")),
-          "Address of /healthz and /readyz; port 0 picks a free port [env WORKER_HTTP_LISTEN]");
+          "Address of /healthz, /readyz and the Prometheus /metrics; port 0 picks a free port "
+          "[env WORKER_HTTP_LISTEN]");
 ABSL_FLAG(absl::Duration, drain_timeout, syncd::EnvOr("WORKER_DRAIN_TIMEOUT", absl::Seconds(30)),
           "On SIGTERM/SIGINT, how long running syncs may take to finish and be reported [env "
           "WORKER_DRAIN_TIMEOUT]");
 ABSL_FLAG(std::string, log_level, syncd::EnvOr("SYNCD_LOG_LEVEL", std::string("info")),
           "trace, debug, info, warn or error [env SYNCD_LOG_LEVEL]");
-ABSL_FLAG(std::string, port_file, "",
-          "When set, write the bound HTTP host:port to this file once serving (for tests and scripts)");
+ABSL_FLAG(std::string, log_format, syncd::EnvOr("SYNCD_LOG_FORMAT", std::string("text")),
+          "text (for people) or json (one JSON object a line, for log shippers) [env SYNCD_LOG_FORMAT]");
+ABSL_FLAG(
+    std::string, port_file, "",
+    "When set, write the bound HTTP host:port to this file once serving (for tests and scripts) [flag only]");
 
 namespace syncd::worker {
 namespace {
@@ -84,12 +90,24 @@ int Run() {
   connectors["HTTP_JSON"] =
       MakeHttpJsonConnector({.user_agent = absl::StrCat("syncd-worker/", SYNCD_VERSION)});
 
+  metrics::Metrics metrics("worker", SYNCD_VERSION);
+  WorkerMetrics worker_metrics(metrics.registry());
+  options.on_finished = [&worker_metrics](const SyncJob& job, const SyncOutcome& outcome,
+                                          absl::Duration took) {
+    worker_metrics.Finished(job, outcome, took);
+  };
   WorkerAgent agent(options, std::move(connectors));
+  metrics.AddGauge("syncd_worker_syncs_running", "Syncs running on this worker now",
+                   [&agent]() -> std::optional<double> { return agent.Running(); });
+  metrics.AddGauge("syncd_worker_connected",
+                   "1 while this worker is connected to sync_service and accepting work, else 0",
+                   [&agent]() -> std::optional<double> { return agent.Ready() ? 1 : 0; });
   HealthServer health([&agent] { return agent.Ready(); },
                       [&agent, &options] {
                         return absl::StrCat(R"("workerId":")", options.worker_id, R"(","running":)",
                                             agent.Running());
-                      });
+                      },
+                      &metrics);
   absl::StatusOr<int> bound = health.Start(http_listen.substr(0, colon), http_port);
   if (!bound.ok()) {
     spdlog::error("{}", std::string(bound.status().message()));
@@ -122,7 +140,9 @@ int main(int argc, char** argv) {
   syncd::ParseFlags(argc, argv,
                     "syncd worker_service: runs integration syncs assigned by sync_service.\n"
                     "Every flag can also be set by the environment variable named in its help.");
-  if (absl::Status s = syncd::InitLogging("worker", "text", absl::GetFlag(FLAGS_log_level)); !s.ok()) {
+  if (absl::Status s =
+          syncd::InitLogging("worker", absl::GetFlag(FLAGS_log_format), absl::GetFlag(FLAGS_log_level));
+      !s.ok()) {
     std::fprintf(stderr, "%s\n", std::string(s.message()).c_str());
     return 2;
   }

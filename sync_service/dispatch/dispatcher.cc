@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "spdlog/spdlog.h"
 #include "sync_service/api/convert.h"
+#include "sync_service/dispatch/sync_metrics.h"
 #include "sync_service/domain/validation.h"
 
 namespace syncd::dispatch {
@@ -150,6 +151,21 @@ std::vector<store::WorkerInfo> Dispatcher::LiveWorkers() const {
   return out;
 }
 
+Dispatcher::Load Dispatcher::CurrentLoad() const {
+  std::vector<std::shared_ptr<WorkerSession>> sessions;
+  {
+    absl::MutexLock lock(&mu_);
+    sessions = sessions_;
+  }
+  Load load;
+  for (const auto& s : sessions) {
+    if (!s->hello_received() || !s->open()) continue;
+    ++load.workers;
+    load.runs += static_cast<int>(s->HeldRuns().size());
+  }
+  return load;
+}
+
 int Dispatcher::ClaimAndAssign() {
   std::vector<std::shared_ptr<WorkerSession>> sessions;
   {
@@ -204,6 +220,7 @@ int Dispatcher::ClaimAndAssign() {
     *a->mutable_deadline() =
         api::TimestampOf(now + SyncTimeout(c.integration_config, options_.default_sync_timeout));
     run_ids[worker].push_back(c.run.id);
+    if (options_.metrics != nullptr) options_.metrics->Started(c.run);
     spdlog::debug("sync started integration_id={} run_id={} trigger={} attempt={} worker_id={} lag_ms={}",
                   c.run.integration_id, c.run.id, domain::Name(c.run.trigger), c.run.attempt, worker,
                   absl::ToInt64Milliseconds(*c.run.started_at - c.run.scheduled_for));
@@ -229,15 +246,24 @@ void Dispatcher::DispatchLoop() {
     absl::Time now = clock_.Now();
     absl::Time deadline = now + options_.safety_poll;
     if (now >= next_reap) {
-      absl::StatusOr<int> failed = store_.FailExpiredLeases(options_.max_batch);
+      absl::StatusOr<std::map<std::string, std::string>> failed =
+          store_.FailExpiredLeases(options_.max_batch);
       if (!failed.ok()) {
         spdlog::warn("failing expired leases: {}", std::string(failed.status().message()));
-      } else if (*failed > 0) {
-        spdlog::warn("{} runs failed as WORKER_LOST: their lease ended without a heartbeat", *failed);
+      } else {
+        for (const auto& [run_id, integration_id] : *failed) {
+          spdlog::info("sync finished integration_id={} run_id={} status=FAILED error_code=WORKER_LOST",
+                       integration_id, run_id);
+        }
+        if (!failed->empty()) {
+          spdlog::warn("{} runs failed as WORKER_LOST: their lease ended without a heartbeat",
+                       failed->size());
+        }
       }
       // A full batch means there may be more: look again soon.
-      next_reap = now + ((failed.ok() && *failed == options_.max_batch) ? absl::ZeroDuration()
-                                                                        : options_.reap_interval);
+      next_reap = now + ((failed.ok() && static_cast<int>(failed->size()) == options_.max_batch)
+                             ? absl::ZeroDuration()
+                             : options_.reap_interval);
     }
     if (now >= next_presence) {
       if (absl::Status s = store_.Heartbeat(LiveWorkers(), stale_after); !s.ok()) {

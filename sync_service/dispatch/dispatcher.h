@@ -30,6 +30,8 @@
 
 namespace syncd::dispatch {
 
+class SyncMetrics;
+
 struct DispatcherOptions {
   // A running run fails as WORKER_LOST when no heartbeat extended it for this long.
   absl::Duration lease = absl::Seconds(30);
@@ -44,6 +46,8 @@ struct DispatcherOptions {
   absl::Duration default_sync_timeout = absl::Minutes(10);
   // Most runs claimed or finished in one transaction.
   int max_batch = 512;
+  // Counts the syncs started (optional).
+  SyncMetrics* metrics = nullptr;
 };
 
 class Dispatcher final : public SessionEvents {
@@ -56,6 +60,13 @@ class Dispatcher final : public SessionEvents {
   void Stop();
   // Look for due work now (a change was announced).
   void Wake();
+
+  // Workers connected to this replica and the runs they hold (for metrics).
+  struct Load {
+    int workers = 0;
+    int runs = 0;
+  };
+  Load CurrentLoad() const;
 
   // SessionEvents: called on gRPC threads; they only queue.
   void OnHello(const std::shared_ptr<WorkerSession>& session, const v1::WorkerHello& hello) override;

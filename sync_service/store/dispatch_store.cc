@@ -20,6 +20,20 @@ ClaimedRun ClaimedFromRow(const pqxx::row& row) {
   return c;
 }
 
+FinishedRun FinishedFromRow(const pqxx::row& row, const RunEnd& end) {
+  FinishedRun f;
+  f.run_id = end.run_id;
+  f.integration_id = row["integration_id"].as<std::string>();
+  f.trigger =
+      domain::ParseRunTrigger(row["trigger"].as<std::string>()).value_or(domain::RunTrigger::kScheduled);
+  f.success = end.finish.success;
+  f.error_code = end.finish.error_code;
+  f.duration = absl::Milliseconds(Opt<int32_t>(row["duration_ms"]).value_or(0));
+  f.records_inserted = Opt<int32_t>(row["records_inserted"]).value_or(0);
+  f.records_updated = Opt<int32_t>(row["records_updated"]).value_or(0);
+  return f;
+}
+
 std::string LateNote(const schedule::RunFinish& finish) {
   return finish.success ? "(The worker later reported success, after its lease had ended; not applied.)"
                         : "(The worker later reported a failure, after its lease had ended; not applied.)";
@@ -155,88 +169,107 @@ absl::StatusOr<std::map<std::string, std::string>> DispatchStore::FinishRuns(
     only_if_expired.push_back(e.only_if_expired);
   }
   const int64_t now_us = absl::ToUnixMicros(clock_.Now());
-  return pool_.Transact<std::map<std::string, std::string>>(
-      [&](pqxx::work& tx) -> absl::StatusOr<std::map<std::string, std::string>> {
-        tx.exec_prepared1(sql::kCustomPlans.name);
-        const std::string id_array = TextArray(ids);
-        pqxx::result finished =
-            tx.exec_prepared(sql::kFinishRuns.name, id_array, TextArray(statuses), IntArray(completed),
-                             IntArray(records), TextArray(codes), TextArray(messages), TextArray(suggestions),
-                             now_us, BoolArray(only_if_expired));
+  std::map<std::string, FinishedRun> observed;  // by integration id
+  absl::StatusOr<std::map<std::string, std::string>> result =
+      pool_.Transact<std::map<std::string, std::string>>(
+          [&](pqxx::work& tx) -> absl::StatusOr<std::map<std::string, std::string>> {
+            observed.clear();
+            tx.exec_prepared1(sql::kCustomPlans.name);
+            const std::string id_array = TextArray(ids);
+            pqxx::result finished =
+                tx.exec_prepared(sql::kFinishRuns.name, id_array, TextArray(statuses), IntArray(completed),
+                                 IntArray(records), TextArray(codes), TextArray(messages),
+                                 TextArray(suggestions), now_us, BoolArray(only_if_expired));
 
-        // integration id -> (run id, schedule state as read, row version read).
-        struct Pending {
-          std::string run_id;
-          schedule::ScheduleState state;
-          std::string version;
-        };
-        std::map<std::string, Pending> pending;
-        std::map<std::string, std::string> done;
-        for (const auto& row : finished) {
-          const std::string run_id = row["id"].as<std::string>();
-          const std::string integration_id = row["integration_id"].as<std::string>();
-          done[run_id] = integration_id;
-          pending[integration_id] = {run_id,
-                                     {Opt<int32_t>(row["sync_interval_seconds"]),
-                                      row["sync_enabled"].as<bool>(), row["retry_count"].as<int32_t>()},
-                                     row["version"].as<std::string>()};
-        }
-        // Optimistically against the versions read; what an admin changed meanwhile is redone under a lock.
-        for (int round = 0; round < 2 && !pending.empty(); ++round) {
-          if (round == 1) {
-            std::vector<std::string> changed;
-            for (const auto& [id, _] : pending) changed.push_back(id);
-            for (const auto& row : tx.exec_prepared(sql::kLockSchedules.name, TextArray(changed))) {
-              Pending& p = pending.at(row["id"].as<std::string>());
-              p.state = {Opt<int32_t>(row["sync_interval_seconds"]), row["sync_enabled"].as<bool>(),
-                         row["retry_count"].as<int32_t>()};
-              p.version = row["version"].as<std::string>();
+            // integration id -> (run id, schedule state as read, row version read).
+            struct Pending {
+              std::string run_id;
+              schedule::ScheduleState state;
+              std::string version;
+            };
+            std::map<std::string, Pending> pending;
+            std::map<std::string, std::string> done;
+            for (const auto& row : finished) {
+              const std::string run_id = row["id"].as<std::string>();
+              const std::string integration_id = row["integration_id"].as<std::string>();
+              done[run_id] = integration_id;
+              if (finished_observer_) observed[integration_id] = FinishedFromRow(row, *by_id.at(run_id));
+              pending[integration_id] = {run_id,
+                                         {Opt<int32_t>(row["sync_interval_seconds"]),
+                                          row["sync_enabled"].as<bool>(), row["retry_count"].as<int32_t>()},
+                                         row["version"].as<std::string>()};
             }
-          }
-          std::vector<std::string> integration_ids, versions;
-          std::vector<std::optional<int64_t>> next_us, last_us;
-          std::vector<std::optional<int32_t>> retry_counts;
-          std::vector<bool> enabled;
-          std::vector<std::optional<std::string>> paused_reasons, last_status, last_error;
-          for (const auto& [integration_id, p] : pending) {
-            const schedule::RunFinish& finish = by_id.at(p.run_id)->finish;
-            const schedule::ScheduleAfterRun after = schedule::AfterRun(p.state, finish, policy_, uniform01_);
-            integration_ids.push_back(integration_id);
-            versions.push_back(p.version);
-            next_us.push_back(MicrosOf(after.next_sync_at));
-            retry_counts.push_back(after.retry_count);
-            enabled.push_back(after.sync_enabled);
-            paused_reasons.push_back(after.paused_reason);
-            last_us.push_back(absl::ToUnixMicros(finish.completed_at));
-            last_status.push_back(std::string(finish.success ? "SUCCESS" : "FAILED"));
-            last_error.push_back(finish.success ? std::nullopt
-                                                : std::optional<std::string>(finish.error_message));
-          }
-          for (const auto& row : tx.exec_prepared(
-                   sql::kUpdateSchedules.name, TextArray(integration_ids), IntArray(next_us),
-                   IntArray(retry_counts), BoolArray(enabled), TextArray(paused_reasons), IntArray(last_us),
-                   TextArray(last_status), TextArray(last_error), TextArray(versions))) {
-            pending.erase(row[0].as<std::string>());
-          }
-        }
-        if (!pending.empty()) {
-          // Under the lock the versions match; only a deleted integration (its runs went with it) gets here.
-          return absl::AbortedError("integrations changed while their runs finished; retrying");
-        }
-        if (!done.empty()) tx.exec_prepared(sql::kNotifyDispatch.name);
-        if (done.size() < ids.size()) {
-          std::vector<std::string> late_ids;
-          std::vector<std::string> notes;
-          for (const std::string& id : ids) {
-            if (done.count(id) > 0 || by_id.at(id)->only_if_expired) continue;
-            late_ids.push_back(id);
-            notes.push_back(LateNote(by_id.at(id)->finish));
-          }
-          if (!late_ids.empty())
-            tx.exec_prepared0(sql::kNoteLateResults.name, TextArray(late_ids), TextArray(notes));
-        }
-        return done;
-      });
+            // Optimistically against the versions read; what an admin changed meanwhile is redone under a
+            // lock.
+            for (int round = 0; round < 2 && !pending.empty(); ++round) {
+              if (round == 1) {
+                std::vector<std::string> changed;
+                for (const auto& [id, _] : pending) changed.push_back(id);
+                for (const auto& row : tx.exec_prepared(sql::kLockSchedules.name, TextArray(changed))) {
+                  Pending& p = pending.at(row["id"].as<std::string>());
+                  p.state = {Opt<int32_t>(row["sync_interval_seconds"]), row["sync_enabled"].as<bool>(),
+                             row["retry_count"].as<int32_t>()};
+                  p.version = row["version"].as<std::string>();
+                }
+              }
+              std::vector<std::string> integration_ids, versions;
+              std::vector<std::optional<int64_t>> next_us, last_us;
+              std::vector<std::optional<int32_t>> retry_counts;
+              std::vector<bool> enabled;
+              std::vector<std::optional<std::string>> paused_reasons, last_status, last_error;
+              for (const auto& [integration_id, p] : pending) {
+                const schedule::RunFinish& finish = by_id.at(p.run_id)->finish;
+                const schedule::ScheduleAfterRun after =
+                    schedule::AfterRun(p.state, finish, policy_, uniform01_);
+                if (auto o = observed.find(integration_id); o != observed.end()) {
+                  o->second.paused = after.paused_reason.has_value();
+                  o->second.retry_scheduled = !finish.success && !o->second.paused && after.retry_count > 0;
+                }
+                integration_ids.push_back(integration_id);
+                versions.push_back(p.version);
+                next_us.push_back(MicrosOf(after.next_sync_at));
+                retry_counts.push_back(after.retry_count);
+                enabled.push_back(after.sync_enabled);
+                paused_reasons.push_back(after.paused_reason);
+                last_us.push_back(absl::ToUnixMicros(finish.completed_at));
+                last_status.push_back(std::string(finish.success ? "SUCCESS" : "FAILED"));
+                last_error.push_back(finish.success ? std::nullopt
+                                                    : std::optional<std::string>(finish.error_message));
+              }
+              for (const auto& row :
+                   tx.exec_prepared(sql::kUpdateSchedules.name, TextArray(integration_ids), IntArray(next_us),
+                                    IntArray(retry_counts), BoolArray(enabled), TextArray(paused_reasons),
+                                    IntArray(last_us), TextArray(last_status), TextArray(last_error),
+                                    TextArray(versions))) {
+                pending.erase(row[0].as<std::string>());
+              }
+            }
+            if (!pending.empty()) {
+              // Under the lock the versions match; only a deleted integration (its runs went with it) gets
+              // here.
+              return absl::AbortedError("integrations changed while their runs finished; retrying");
+            }
+            if (!done.empty()) tx.exec_prepared(sql::kNotifyDispatch.name);
+            if (done.size() < ids.size()) {
+              std::vector<std::string> late_ids;
+              std::vector<std::string> notes;
+              for (const std::string& id : ids) {
+                if (done.count(id) > 0 || by_id.at(id)->only_if_expired) continue;
+                late_ids.push_back(id);
+                notes.push_back(LateNote(by_id.at(id)->finish));
+              }
+              if (!late_ids.empty())
+                tx.exec_prepared0(sql::kNoteLateResults.name, TextArray(late_ids), TextArray(notes));
+            }
+            return done;
+          });
+  if (result.ok() && finished_observer_ && !observed.empty()) {
+    std::vector<FinishedRun> runs;
+    runs.reserve(observed.size());
+    for (auto& [_, run] : observed) runs.push_back(std::move(run));
+    finished_observer_(runs);
+  }
+  return result;
 }
 
 absl::StatusOr<RecordCounts> DispatchStore::ApplyRecordBatch(const RecordBatchIn& batch) {
@@ -273,7 +306,7 @@ absl::StatusOr<RecordCounts> DispatchStore::ApplyRecordBatch(const RecordBatchIn
   });
 }
 
-absl::StatusOr<int> DispatchStore::FailExpiredLeases(int limit) {
+absl::StatusOr<std::map<std::string, std::string>> DispatchStore::FailExpiredLeases(int limit) {
   const absl::Time now = clock_.Now();
   absl::StatusOr<std::vector<RunEnd>> expired = pool_.Transact<std::vector<RunEnd>>([&](pqxx::work& tx) {
     std::vector<RunEnd> out;
@@ -296,10 +329,8 @@ absl::StatusOr<int> DispatchStore::FailExpiredLeases(int limit) {
     return out;
   });
   if (!expired.ok()) return expired.status();
-  if (expired->empty()) return 0;
-  absl::StatusOr<std::map<std::string, std::string>> failed = FinishRuns(*expired);
-  if (!failed.ok()) return failed.status();
-  return static_cast<int>(failed->size());
+  if (expired->empty()) return std::map<std::string, std::string>{};
+  return FinishRuns(*expired);
 }
 
 absl::StatusOr<std::vector<std::string>> DispatchStore::ExtendLeases(const std::vector<std::string>& run_ids,

@@ -71,6 +71,22 @@ struct RecordCounts {
   int32_t unchanged = 0;
 };
 
+// A run FinishRuns ended, as committed (for metrics).
+struct FinishedRun {
+  std::string run_id;
+  std::string integration_id;
+  domain::RunTrigger trigger = domain::RunTrigger::kScheduled;
+  bool success = false;
+  std::string error_code;
+  absl::Duration duration;
+  int32_t records_inserted = 0;
+  int32_t records_updated = 0;
+  // The failure scheduled a retry / paused the integration's schedule.
+  bool retry_scheduled = false;
+  bool paused = false;
+};
+using FinishedObserver = std::function<void(const std::vector<FinishedRun>&)>;
+
 struct WorkerInfo {
   std::string id;
   std::string name;
@@ -94,6 +110,8 @@ class DispatchStore {
                 std::function<double()> uniform01, schedule::ConcurrencyLimits limits = {});
 
   const std::string& replica_id() const { return replica_id_; }
+  // Told about the runs each FinishRuns ended, after its commit, on the calling thread. Set before use.
+  void SetFinishedObserver(FinishedObserver observer) { finished_observer_ = std::move(observer); }
 
   // Starts runs for up to slots.size() pieces of work: waiting manual runs first, then due integrations,
   // within the concurrency limits in force across all replicas. slots[i] is the worker that gets the i-th
@@ -114,8 +132,9 @@ class DispatchStore {
   // not running (any more).
   absl::StatusOr<RecordCounts> ApplyRecordBatch(const RecordBatchIn& batch);
 
-  // Fails runs whose lease ran out as WORKER_LOST (retried by the normal rules). Returns how many.
-  absl::StatusOr<int> FailExpiredLeases(int limit);
+  // Fails runs whose lease ran out as WORKER_LOST (retried by the normal rules). Returns run id ->
+  // integration id of those it failed.
+  absl::StatusOr<std::map<std::string, std::string>> FailExpiredLeases(int limit);
 
   // Extends the leases of runs held by `worker_id` (on this replica); returns the run ids still RUNNING.
   absl::StatusOr<std::vector<std::string>> ExtendLeases(const std::vector<std::string>& run_ids,
@@ -145,6 +164,7 @@ class DispatchStore {
   const schedule::ConcurrencyLimits limits_;
   const absl::Time started_at_;
   std::function<double()> uniform01_;
+  FinishedObserver finished_observer_;
 };
 
 }  // namespace syncd::store

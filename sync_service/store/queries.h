@@ -280,7 +280,8 @@ inline const Statement kFinishRuns = {
     "WHERE r.id = f.id AND r.status = 'RUNNING' AND i.id = r.integration_id "
     "  AND (NOT f.only_if_expired OR r.lease_expires_at < " SYNCD_TS_IN(8) ") "
     "RETURNING r.id::text AS id, r.integration_id::text AS integration_id, i.sync_interval_seconds, "
-    "  i.sync_enabled, i.retry_count, i.xmin::text AS version"};
+    "  i.sync_enabled, i.retry_count, i.xmin::text AS version, r.trigger, r.duration_ms, r.records_inserted, "
+    "  r.records_updated"};
 
 // Locks integrations ($1 ids) whose row changed between kFinishRuns and kUpdateSchedules (an admin edit),
 // to compute their schedule again from what is there now.

@@ -43,9 +43,12 @@ SyncServiceProcess::~SyncServiceProcess() {
 absl::Status SyncServiceProcess::Launch() {
   std::error_code ignored;
   std::filesystem::remove(port_file_, ignored);
+  std::filesystem::remove(dir_ + "/metrics.port", ignored);
   ProcessOptions process_options;
   process_options.argv = {options_.binary, "--database_url=" + options_.database_url,
-                          "--listen=" + options_.listen, "--port_file=" + port_file_};
+                          "--listen=" + options_.listen, "--port_file=" + port_file_,
+                          // Not the default 9090: tests run in parallel.
+                          "--metrics_listen=127.0.0.1:0", "--metrics_port_file=" + dir_ + "/metrics.port"};
   process_options.argv.insert(process_options.argv.end(), options_.extra_args.begin(),
                               options_.extra_args.end());
   process_options.extra_env = options_.extra_env;
@@ -69,6 +72,8 @@ absl::Status SyncServiceProcess::Launch() {
     absl::SleepFor(absl::Milliseconds(20));
   }
   address_ = *address;
+  // Written before the gRPC port file; absent when a test turned metrics off.
+  metrics_address_ = ReadAddressFile(dir_ + "/metrics.port").value_or("");
   channel_ = grpc::CreateChannel(address_, grpc::InsecureChannelCredentials());
   if (!channel_->WaitForConnected(std::chrono::system_clock::now() + std::chrono::seconds(10))) {
     return absl::UnavailableError(absl::StrCat("cannot connect to sync_service at ", address_,

@@ -48,6 +48,8 @@ class SyncServiceProcess {
 
   // "127.0.0.1:<port>" of the running service.
   const std::string& address() const { return address_; }
+  // "127.0.0.1:<port>" of its Prometheus /metrics (HTTP); empty when turned off.
+  const std::string& metrics_address() const { return metrics_address_; }
   const std::shared_ptr<grpc::Channel>& channel() const { return channel_; }
   // Replaced by Restart(): fetch it again afterwards.
   syncd::v1::SyncService::Stub& stub() { return *stub_; }
@@ -79,6 +81,7 @@ class SyncServiceProcess {
   std::string port_file_;
   std::string log_path_;
   std::string address_;
+  std::string metrics_address_;
   std::unique_ptr<Process> process_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<syncd::v1::SyncService::Stub> stub_;

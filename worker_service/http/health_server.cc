@@ -3,11 +3,14 @@
 #include <httplib.h>
 
 #include "absl/strings/str_cat.h"
+#include "common/metrics.h"
 
 namespace syncd::worker {
 
-HealthServer::HealthServer(std::function<bool()> ready, std::function<std::string()> describe)
+HealthServer::HealthServer(std::function<bool()> ready, std::function<std::string()> describe,
+                           const metrics::Metrics* metrics)
     : ready_(std::move(ready)), describe_(std::move(describe)), server_(std::make_unique<httplib::Server>()) {
+  if (metrics != nullptr) metrics::Mount(*server_, *metrics);
   server_->Get("/healthz", [this](const httplib::Request&, httplib::Response& res) {
     res.set_content(absl::StrCat(R"({"status":"ok",)", describe_(), "}"), "application/json");
   });

@@ -1,4 +1,5 @@
-// A small HTTP server for probes: GET /healthz (the process is alive) and GET /readyz (it can do its work).
+// A small HTTP server for probes: GET /healthz (the process is alive) and GET /readyz (it can do its work),
+// and GET /metrics for Prometheus when given the process's metrics.
 // cpp-httplib (Debian's libcpp-httplib-dev) runs it on its own threads.
 //
 //   HealthServer health([&] { return agent.Ready(); });
@@ -16,12 +17,18 @@ namespace httplib {
 class Server;
 }
 
+namespace syncd::metrics {
+class Metrics;
+}
+
 namespace syncd::worker {
 
 class HealthServer {
  public:
   // `ready` answers /readyz; `describe` adds detail to both answers (a JSON object's members, no braces).
-  HealthServer(std::function<bool()> ready, std::function<std::string()> describe);
+  // `metrics`, when given, is served on /metrics and must outlive the server.
+  HealthServer(std::function<bool()> ready, std::function<std::string()> describe,
+               const metrics::Metrics* metrics = nullptr);
   ~HealthServer();
 
   // Binds host:port (port 0 picks one) and serves in the background; returns the bound port.

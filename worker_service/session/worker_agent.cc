@@ -240,7 +240,8 @@ void WorkerAgent::HandleMessage(const v1::ServerMessage& message) {
     case v1::ServerMessage::kCancel: {
       const std::string& id = message.cancel().run_id();
       if (auto it = running_.find(id); it != running_.end()) {
-        spdlog::info("cancelling run_id={}: {}", id, message.cancel().reason());
+        spdlog::info("cancelling integration_id={} run_id={}: {}", it->second.job.integration_id, id,
+                     message.cancel().reason());
         *it->second.cancelled = true;
       }
       queue_.erase(
@@ -372,6 +373,7 @@ void WorkerAgent::Finish(const SyncJob& job, const SyncOutcome& outcome, absl::T
     spdlog::info("sync failed integration_id={} run_id={} error_code={} ms={}", job.integration_id,
                  job.run_id, outcome.failure.code, absl::ToInt64Milliseconds(completed - started));
   }
+  if (options_.on_finished) options_.on_finished(job, outcome, completed - started);
   absl::MutexLock lock(&mu_);
   running_.erase(job.run_id);
   unacked_[job.run_id] = std::move(r);
@@ -429,7 +431,7 @@ bool WorkerAgent::Drain(absl::Duration timeout) {
     reported = mu_.AwaitWithDeadline(absl::Condition(&all_done), deadline - report_grace);
     if (!reported) {
       for (auto& [id, r] : running_) {
-        spdlog::warn("drain deadline: cancelling run_id={}", id);
+        spdlog::warn("drain deadline: cancelling integration_id={} run_id={}", r.job.integration_id, id);
         *r.cancelled = true;
       }
       reported = mu_.AwaitWithDeadline(absl::Condition(&all_done), deadline);

@@ -38,6 +38,8 @@ struct WorkerOptions {
   absl::Duration reconnect_max = absl::Seconds(2);
   // Until sync_service says otherwise in its hello ack.
   absl::Duration heartbeat_interval = absl::Seconds(5);
+  // Told about each sync that ran to the end (for metrics); optional.
+  std::function<void(const SyncJob&, const SyncOutcome&, absl::Duration)> on_finished;
 };
 
 // Connectors by integration type ("DEMO", "HTTP_JSON").
