@@ -373,6 +373,18 @@ void GatewayServer::HandleStatic(absl::string_view raw_path, const httplib::Requ
     SendError(res, Error(404, transcode::kNotFound, absl::StrCat("no file for ", raw_path)));
     return;
   }
+  std::error_code ec;
+  const uint64_t size = std::filesystem::file_size(*file, ec);
+  const auto modified = std::filesystem::last_write_time(*file, ec);
+  const std::string etag = serving::EntityTag(
+      size, std::chrono::duration_cast<std::chrono::nanoseconds>(modified.time_since_epoch()).count());
+  res.set_header("Cache-Control", serving::CacheControlFor(relative));
+  res.set_header("ETag", etag);
+  if (req.has_header("If-None-Match") &&
+      serving::IfNoneMatchMatches(req.get_header_value("If-None-Match"), etag)) {
+    res.status = 304;
+    return;
+  }
   std::ifstream in(*file, std::ios::binary);
   if (!in.is_open()) {
     SendError(res, Error(500, transcode::kInternal, "cannot read the file"));
@@ -380,9 +392,7 @@ void GatewayServer::HandleStatic(absl::string_view raw_path, const httplib::Requ
   }
   std::stringstream content;
   content << in.rdbuf();
-  res.set_header("Cache-Control", serving::CacheControlFor(relative));
   res.set_header("X-Content-Type-Options", "nosniff");
-  (void)req;
   res.set_content(content.str(), serving::ContentTypeFor(relative).c_str());
 }
 

@@ -57,6 +57,17 @@ TEST_F(GatewayStaticTest, ServesIndexAndAssetsWithTypesAndCaching) {
   EXPECT_EQ(script.raw.Header("Content-Type"), "text/javascript; charset=utf-8");
   EXPECT_EQ(script.raw.Header("Cache-Control"), "public, max-age=31536000, immutable");
 
+  // index.html is revalidated: its ETag answers 304 until the file changes.
+  const std::string etag = index.raw.Header("ETag");
+  ASSERT_FALSE(etag.empty());
+  ApiResponse unchanged = Send("GET", "/", "", {{"If-None-Match", etag}});
+  EXPECT_EQ(unchanged.status, 304) << unchanged;
+  EXPECT_EQ(unchanged.raw.body, "");
+  std::ofstream(dir_ + "/dist/index.html") << kIndex << "<!-- rebuilt -->";
+  ApiResponse changed = Send("GET", "/", "", {{"If-None-Match", etag}});
+  EXPECT_EQ(changed.status, 200) << changed;
+  EXPECT_NE(changed.raw.Header("ETag"), etag);
+
   ApiResponse icon = Send("GET", "/favicon.svg");
   ASSERT_EQ(icon.status, 200) << icon;
   EXPECT_EQ(icon.raw.Header("Content-Type"), "image/svg+xml");
