@@ -130,6 +130,13 @@ TEST_F(GatewayCorsTest, PreflightAndResponsesForAllowedOriginsOnly) {
   EXPECT_EQ(get.status, 200) << get;
   EXPECT_EQ(get.raw.Header("Access-Control-Allow-Origin"), "http://ui.example:5173");
 
+  // Errors found before routing (413 over the body limit) carry the CORS headers too, so that the page sees
+  // the status rather than a CORS failure.
+  ApiResponse big =
+      Send("POST", "/api/integrations", std::string(2 << 20, 'x'), {{"Origin", "http://ui.example:5173"}});
+  EXPECT_EQ(big.status, 413) << big.status;
+  EXPECT_EQ(big.raw.Header("Access-Control-Allow-Origin"), "http://ui.example:5173");
+
   ApiResponse other = Send("OPTIONS", "/api/integrations", "",
                            {{"Origin", "https://evil.example"}, {"Access-Control-Request-Method", "DELETE"}});
   EXPECT_EQ(other.status, 403) << other;
