@@ -113,6 +113,8 @@ GatewayServer::GatewayServer(GatewayOptions options, transcode::RouteTable route
     const std::string& given = req.get_header_value("X-Request-Id");
     current_request.request_id = serving::AcceptableRequestId(given) ? given : serving::NewRequestId(gen);
     res.set_header("X-Request-Id", current_request.request_id);
+    // cpp-httplib compresses text and JSON (br or gzip) when the client accepts it: caches must know.
+    res.set_header("Vary", "Accept-Encoding");
     // A request without a body is answered here, before httplib matches its handlers' regular
     // expressions (std::regex costs more than the rest of the routing); one with a body goes on, so that
     // httplib reads it (and enforces --max_body_bytes) first.
@@ -132,9 +134,14 @@ GatewayServer::GatewayServer(GatewayOptions options, transcode::RouteTable route
   // Errors httplib finds itself (413 over --max_body_bytes, 400 for a malformed request) get the same
   // JSON body as the gateway's own.
   http.set_error_handler(
-      httplib::Server::HandlerWithResponse([](const httplib::Request&, httplib::Response& res) {
+      httplib::Server::HandlerWithResponse([this](const httplib::Request& req, httplib::Response& res) {
         if (!res.body.empty() || res.has_header("Content-Type"))
           return httplib::Server::HandlerResponse::Unhandled;
+        // Without CORS headers a browser would hide this status (e.g. 413) behind a CORS error.
+        const std::string& origin = req.get_header_value("Origin");
+        if (cors_.Allows(origin)) {
+          for (const auto& [k, v] : cors_.ResponseHeaders(origin)) res.set_header(k, v);
+        }
         const int code = res.status == 413   ? transcode::kResourceExhausted
                          : res.status == 404 ? transcode::kNotFound
                                              : transcode::kInvalidArgument;
@@ -373,6 +380,18 @@ void GatewayServer::HandleStatic(absl::string_view raw_path, const httplib::Requ
     SendError(res, Error(404, transcode::kNotFound, absl::StrCat("no file for ", raw_path)));
     return;
   }
+  std::error_code ec;
+  const uint64_t size = std::filesystem::file_size(*file, ec);
+  const auto modified = std::filesystem::last_write_time(*file, ec);
+  const std::string etag = serving::EntityTag(
+      size, std::chrono::duration_cast<std::chrono::nanoseconds>(modified.time_since_epoch()).count());
+  res.set_header("Cache-Control", serving::CacheControlFor(relative));
+  res.set_header("ETag", etag);
+  if (req.has_header("If-None-Match") &&
+      serving::IfNoneMatchMatches(req.get_header_value("If-None-Match"), etag)) {
+    res.status = 304;
+    return;
+  }
   std::ifstream in(*file, std::ios::binary);
   if (!in.is_open()) {
     SendError(res, Error(500, transcode::kInternal, "cannot read the file"));
@@ -380,9 +399,7 @@ void GatewayServer::HandleStatic(absl::string_view raw_path, const httplib::Requ
   }
   std::stringstream content;
   content << in.rdbuf();
-  res.set_header("Cache-Control", serving::CacheControlFor(relative));
   res.set_header("X-Content-Type-Options", "nosniff");
-  (void)req;
   res.set_content(content.str(), serving::ContentTypeFor(relative).c_str());
 }
 

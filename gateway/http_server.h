@@ -36,8 +36,9 @@ struct GatewayOptions {
   absl::Duration default_deadline = absl::Seconds(30);
   // Threads serving HTTP connections; each keep-alive connection holds one while it is open.
   int http_threads = 128;
-  // Idle keep-alive connections are closed after this long.
-  absl::Duration keep_alive_timeout = absl::Seconds(30);
+  // Idle keep-alive connections are closed after this long. It also bounds shutdown: cpp-httplib waits for
+  // an idle connection's timeout before its thread ends.
+  absl::Duration keep_alive_timeout = absl::Seconds(5);
   // Reading a request (and writing a response) may stall no longer than this.
   absl::Duration io_timeout = absl::Seconds(10);
 };

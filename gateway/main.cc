@@ -127,7 +127,7 @@ int Run() {
 
 int main(int argc, char** argv) {
   syncd::BlockShutdownSignals();
-  syncd::ParseFlags(argc, argv, "gateway: HTTP/JSON for syncd's API, transcoded from google.api.http");
+  syncd::ParseFlags(argc, argv, "HTTP/JSON for syncd's API, transcoded from google.api.http");
   if (absl::Status s = syncd::InitLogging("gateway", "text", absl::GetFlag(FLAGS_log_level)); !s.ok()) {
     std::fprintf(stderr, "%s\n", std::string(s.message()).c_str());
     return 2;

@@ -103,6 +103,9 @@ Upstream::Upstream(const std::string& address, int channels) : address_(address)
     // deploy) the gateway would answer 503 for up to two minutes. Retry at least every 2 s instead.
     args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 500);
     args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 2000);
+    // gRPC's default 4 MiB receive limit would turn a large page (1,000 integrations with big configs) into
+    // RESOURCE_EXHAUSTED, i.e. an HTTP 429 that no retry fixes.
+    args.SetMaxReceiveMessageSize(64 << 20);
     channels_.push_back(grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args));
     stubs_.push_back(std::make_unique<grpc::GenericStub>(channels_.back()));
   }

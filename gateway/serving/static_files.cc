@@ -4,8 +4,10 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "gateway/transcode/path_template.h"
 
 namespace syncd::gateway::serving {
@@ -85,6 +87,20 @@ std::string ContentTypeFor(absl::string_view relative_path) {
 std::string CacheControlFor(absl::string_view relative_path) {
   if (absl::StartsWith(relative_path, "assets/")) return "public, max-age=31536000, immutable";
   return "no-cache";
+}
+
+std::string EntityTag(uint64_t size, int64_t modified_ns) {
+  return absl::StrFormat("\"%x-%x\"", size, static_cast<uint64_t>(modified_ns));
+}
+
+bool IfNoneMatchMatches(absl::string_view if_none_match, absl::string_view etag) {
+  for (absl::string_view tag : absl::StrSplit(if_none_match, ',')) {
+    tag = absl::StripAsciiWhitespace(tag);
+    if (tag == "*") return true;
+    absl::ConsumePrefix(&tag, "W/");  // weak comparison, as If-None-Match asks for
+    if (tag == etag) return true;
+  }
+  return false;
 }
 
 }  // namespace syncd::gateway::serving

@@ -9,6 +9,7 @@
 // file, with symlinks followed, lies inside the folder.
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 #include "absl/strings/string_view.h"
@@ -35,5 +36,12 @@ std::string ContentTypeFor(absl::string_view relative_path);
 // Hashed build output under assets/ never changes under its name: cache it for a year. Everything else
 // (index.html above all, which names the current assets) is revalidated on every use.
 std::string CacheControlFor(absl::string_view relative_path);
+
+// A strong validator from the file's size and modification time: "\"<size hex>-<mtime ns hex>\"".
+std::string EntityTag(uint64_t size, int64_t modified_ns);
+
+// Whether an If-None-Match header value ("*", or a comma list of tags, weak or strong) matches `etag`, so
+// the answer is 304 Not Modified.
+bool IfNoneMatchMatches(absl::string_view if_none_match, absl::string_view etag);
 
 }  // namespace syncd::gateway::serving

@@ -32,5 +32,18 @@ TEST(StaticFilesTest, ContentTypesAndCaching) {
   EXPECT_EQ(CacheControlFor("index.html"), "no-cache");
 }
 
+TEST(StaticFilesTest, EntityTagsAndIfNoneMatch) {
+  const std::string tag = EntityTag(1234, 1700000000123456789);
+  EXPECT_EQ(tag, "\"4d2-17979cfe3d85cd15\"");
+  EXPECT_NE(tag, EntityTag(1235, 1700000000123456789));
+  EXPECT_NE(tag, EntityTag(1234, 1700000000123456790));
+  EXPECT_TRUE(IfNoneMatchMatches(tag, tag));
+  EXPECT_TRUE(IfNoneMatchMatches("W/" + tag, tag));
+  EXPECT_TRUE(IfNoneMatchMatches("\"other\", " + tag, tag));
+  EXPECT_TRUE(IfNoneMatchMatches("*", tag));
+  EXPECT_FALSE(IfNoneMatchMatches("\"other\"", tag));
+  EXPECT_FALSE(IfNoneMatchMatches("", tag));
+}
+
 }  // namespace
 }  // namespace syncd::gateway::serving

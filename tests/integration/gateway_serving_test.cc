@@ -57,6 +57,17 @@ TEST_F(GatewayStaticTest, ServesIndexAndAssetsWithTypesAndCaching) {
   EXPECT_EQ(script.raw.Header("Content-Type"), "text/javascript; charset=utf-8");
   EXPECT_EQ(script.raw.Header("Cache-Control"), "public, max-age=31536000, immutable");
 
+  // index.html is revalidated: its ETag answers 304 until the file changes.
+  const std::string etag = index.raw.Header("ETag");
+  ASSERT_FALSE(etag.empty());
+  ApiResponse unchanged = Send("GET", "/", "", {{"If-None-Match", etag}});
+  EXPECT_EQ(unchanged.status, 304) << unchanged;
+  EXPECT_EQ(unchanged.raw.body, "");
+  std::ofstream(dir_ + "/dist/index.html") << kIndex << "<!-- rebuilt -->";
+  ApiResponse changed = Send("GET", "/", "", {{"If-None-Match", etag}});
+  EXPECT_EQ(changed.status, 200) << changed;
+  EXPECT_NE(changed.raw.Header("ETag"), etag);
+
   ApiResponse icon = Send("GET", "/favicon.svg");
   ASSERT_EQ(icon.status, 200) << icon;
   EXPECT_EQ(icon.raw.Header("Content-Type"), "image/svg+xml");
@@ -118,6 +129,13 @@ TEST_F(GatewayCorsTest, PreflightAndResponsesForAllowedOriginsOnly) {
   ApiResponse get = Send("GET", "/api/integrations", "", {{"Origin", "http://ui.example:5173"}});
   EXPECT_EQ(get.status, 200) << get;
   EXPECT_EQ(get.raw.Header("Access-Control-Allow-Origin"), "http://ui.example:5173");
+
+  // Errors found before routing (413 over the body limit) carry the CORS headers too, so that the page sees
+  // the status rather than a CORS failure.
+  ApiResponse big =
+      Send("POST", "/api/integrations", std::string(2 << 20, 'x'), {{"Origin", "http://ui.example:5173"}});
+  EXPECT_EQ(big.status, 413) << big.status;
+  EXPECT_EQ(big.raw.Header("Access-Control-Allow-Origin"), "http://ui.example:5173");
 
   ApiResponse other = Send("OPTIONS", "/api/integrations", "",
                            {{"Origin", "https://evil.example"}, {"Access-Control-Request-Method", "DELETE"}});
