@@ -112,16 +112,18 @@ async function fillDemoForm({ name, records, latencyMs, failureRate, errorCode, 
   if (interval !== undefined) await form.getByLabel('Sync interval').selectOption({ label: interval });
 }
 
-/** The error text shown for a field, found through the control's aria-describedby as a screen reader would. */
+/**
+ * The error text shown for a field, found through the control's aria-describedby as a screen reader would,
+ * and its aria-invalid; read in one go in the page, so both come from the same render.
+ */
 async function errorBeside(label) {
-  const control = dialog().getByLabel(label, { exact: true });
-  const invalid = await control.getAttribute('aria-invalid');
-  const ids = ((await control.getAttribute('aria-describedby')) ?? '').split(' ').filter(Boolean);
-  for (const id of ids) {
-    const el = page.locator(`[id="${id}"].field-error`);
-    if (await el.count()) return { invalid, text: (await el.textContent()) ?? '' };
-  }
-  return { invalid, text: '' };
+  return dialog()
+    .getByLabel(label, { exact: true })
+    .evaluate((control) => {
+      const ids = (control.getAttribute('aria-describedby') ?? '').split(' ').filter(Boolean);
+      const error = ids.map((id) => document.getElementById(id)).find((el) => el?.classList.contains('field-error'));
+      return { invalid: control.getAttribute('aria-invalid'), text: error?.textContent ?? '' };
+    });
 }
 
 async function waitRunEnded(integrationId, runId) {
