@@ -7,7 +7,7 @@
 // journeys of issue 6) with everything up, then `unreachable` after stopping sync_service. Screenshots go to
 // SYNCD_E2E_ARTIFACTS (default build/test-artifacts/web). Exits 0 when every step passed; otherwise prints
 // the failed step, saves a screenshot of the page as it was, and exits 1.
-import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
@@ -24,6 +24,10 @@ if (!base) {
   process.exit(2);
 }
 mkdirSync(artifacts, { recursive: true });
+// Failure screenshots of an earlier run would pass for this one's.
+for (const f of readdirSync(artifacts)) {
+  if (f.startsWith(`failure-${phase}-`)) rmSync(join(artifacts, f));
+}
 
 // ---------------------------------------------------------------------------------------------------------
 // Small helpers
