@@ -7,7 +7,7 @@
 // journeys of issue 6) with everything up, then `unreachable` after stopping sync_service. Screenshots go to
 // SYNCD_E2E_ARTIFACTS (default build/test-artifacts/web). Exits 0 when every step passed; otherwise prints
 // the failed step, saves a screenshot of the page as it was, and exits 1.
-import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
@@ -24,6 +24,10 @@ if (!base) {
   process.exit(2);
 }
 mkdirSync(artifacts, { recursive: true });
+// Failure screenshots of an earlier run would pass for this one's.
+for (const f of readdirSync(artifacts)) {
+  if (f.startsWith(`failure-${phase}-`)) rmSync(join(artifacts, f));
+}
 
 // ---------------------------------------------------------------------------------------------------------
 // Small helpers
@@ -112,16 +116,18 @@ async function fillDemoForm({ name, records, latencyMs, failureRate, errorCode, 
   if (interval !== undefined) await form.getByLabel('Sync interval').selectOption({ label: interval });
 }
 
-/** The error text shown for a field, found through the control's aria-describedby as a screen reader would. */
+/**
+ * The error text shown for a field, found through the control's aria-describedby as a screen reader would,
+ * and its aria-invalid; read in one go in the page, so both come from the same render.
+ */
 async function errorBeside(label) {
-  const control = dialog().getByLabel(label, { exact: true });
-  const invalid = await control.getAttribute('aria-invalid');
-  const ids = ((await control.getAttribute('aria-describedby')) ?? '').split(' ').filter(Boolean);
-  for (const id of ids) {
-    const el = page.locator(`[id="${id}"].field-error`);
-    if (await el.count()) return { invalid, text: (await el.textContent()) ?? '' };
-  }
-  return { invalid, text: '' };
+  return dialog()
+    .getByLabel(label, { exact: true })
+    .evaluate((control) => {
+      const ids = (control.getAttribute('aria-describedby') ?? '').split(' ').filter(Boolean);
+      const error = ids.map((id) => document.getElementById(id)).find((el) => el?.classList.contains('field-error'));
+      return { invalid: control.getAttribute('aria-invalid'), text: error?.textContent ?? '' };
+    });
 }
 
 async function waitRunEnded(integrationId, runId) {

@@ -88,6 +88,11 @@ export interface WorkerStatusResponse {
   nextScheduledSyncAt?: string;
   schedulerRunning?: boolean;
   dueBacklog?: number;
+  /** Concurrency limits in force across workers and replicas; 0 or absent = unlimited. */
+  maxConcurrentSyncs?: number;
+  maxConcurrentSyncsPerHost?: number;
+  runningSyncs?: number;
+  runningByHost?: Array<{ host?: string; running?: number }>;
 }
 export interface SyncStatusResponse {
   recentRuns?: SyncRun[];

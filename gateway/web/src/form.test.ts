@@ -78,6 +78,8 @@ describe('formFromIntegration', () => {
         body: { since: 1 },
         auth: { kind: 'bearer', token: kSecretMask },
         pagination: { nextUrlPath: '/next' },
+        recordsPath: '',
+        idField: '/id',
         extra: 'kept',
       },
     };
@@ -96,6 +98,12 @@ describe('formFromIntegration', () => {
       config: { records: 5, failureRate: 0.5, syncTimeoutSeconds: 60 },
     });
     const { input } = formToInput({ ...demo, type: 'HTTP_JSON', url: 'https://x.example/items' });
-    expect(input!.config).toEqual({ syncTimeoutSeconds: 60, url: 'https://x.example/items', method: 'GET', auth: { kind: 'none' } });
+    expect(input!.config).toEqual({
+      syncTimeoutSeconds: 60,
+      url: 'https://x.example/items',
+      method: 'GET',
+      auth: { kind: 'none' },
+      recordsPath: '',
+    });
   });
 });

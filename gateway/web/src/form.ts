@@ -235,7 +235,8 @@ export function formToInput(form: FormState): { input?: IntegrationInput; errors
     for (const k of Object.keys(auth)) if (auth[k] === undefined) delete auth[k];
     config.auth = auth;
 
-    setOrDrop('recordsPath', form.recordsPath.trim());
+    // "" is meaningful (the answer itself is the array), so the records path is always sent.
+    config.recordsPath = form.recordsPath.trim();
     setOrDrop('idField', form.idField.trim());
     if (form.paginationKind === 'nextUrl') config.pagination = { nextUrlPath: form.nextUrlPath.trim() };
     else if (form.paginationKind === 'cursor') {

@@ -36,7 +36,8 @@ export function usePoll<T>(load: () => Promise<T>, everyMs: number, key = ''): P
   const keyRef = useRef(key);
   keyRef.current = key;
 
-  const refresh = useCallback(async () => {
+  // One fetch at a time: a caller that comes while one is under way shares it.
+  const fetchOnce = useCallback(async () => {
     const forKey = keyRef.current;
     if (inFlight.current?.key === forKey) return inFlight.current.run;
     const run = (async () => {
@@ -62,6 +63,21 @@ export function usePoll<T>(load: () => Promise<T>, everyMs: number, key = ''): P
     return run;
   }, []);
 
+  // After an action the answer must come from a request sent after it: one under way may predate the
+  // action, so wait for it and fetch again (callers that come meanwhile share that second fetch).
+  const queued = useRef<Promise<void> | undefined>(undefined);
+  const refresh = useCallback(async () => {
+    const current = inFlight.current;
+    if (!current || current.key !== keyRef.current) return fetchOnce();
+    if (!queued.current) {
+      queued.current = current.run.then(() => {
+        queued.current = undefined;
+        return fetchOnce();
+      });
+    }
+    return queued.current;
+  }, [fetchOnce]);
+
   useEffect(() => {
     alive.current = true;
     if (state.key !== key) {
@@ -71,7 +87,7 @@ export function usePoll<T>(load: () => Promise<T>, everyMs: number, key = ''): P
     let timer: ReturnType<typeof setTimeout> | undefined;
     let stopped = false;
     const tick = async () => {
-      await refresh();
+      await fetchOnce();
       if (!stopped) timer = setTimeout(tick, everyMs);
     };
     void tick();
@@ -79,7 +95,7 @@ export function usePoll<T>(load: () => Promise<T>, everyMs: number, key = ''): P
       stopped = true;
       if (timer) clearTimeout(timer);
     };
-  }, [everyMs, key, refresh]);
+  }, [everyMs, key, fetchOnce]);
 
   useEffect(
     () => () => {

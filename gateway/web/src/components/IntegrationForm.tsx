@@ -231,7 +231,7 @@ export function IntegrationForm(props: {
               <SecretInput label="API key" field="config.auth.key" errors={errors} secret={form.apiKey} onChange={(s) => set('apiKey', s)} />
             </>
           )}
-          <Field label="Records path" field="config.recordsPath" errors={errors} hint="JSON pointer to the array of records, e.g. /data/items.">
+          <Field label="Records path" field="config.recordsPath" errors={errors} hint="JSON pointer to the array of records, e.g. /data/items; empty when the answer is the array itself.">
             {(a) => <input {...a} value={form.recordsPath} onChange={(e) => set('recordsPath', e.target.value)} placeholder="/data/items" />}
           </Field>
           <Field label="ID field" field="config.idField" errors={errors} hint="JSON pointer within a record to its stable id, e.g. /id.">
@@ -263,16 +263,16 @@ export function IntegrationForm(props: {
           )}
           <div className="field-row">
             <Field label="Max requests per minute" field="config.maxRequestsPerMinute" errors={errors}>
-              {(a) => <input {...a} inputMode="numeric" value={form.maxRequestsPerMinute} onChange={(e) => set('maxRequestsPerMinute', e.target.value)} placeholder="no limit" />}
+              {(a) => <input {...a} inputMode="numeric" value={form.maxRequestsPerMinute} onChange={(e) => set('maxRequestsPerMinute', e.target.value)} placeholder="60" />}
             </Field>
             <Field label="Request timeout (seconds)" field="config.timeoutSeconds" errors={errors}>
-              {(a) => <input {...a} inputMode="numeric" value={form.timeoutSeconds} onChange={(e) => set('timeoutSeconds', e.target.value)} placeholder="default" />}
+              {(a) => <input {...a} inputMode="numeric" value={form.timeoutSeconds} onChange={(e) => set('timeoutSeconds', e.target.value)} placeholder="30" />}
             </Field>
             <Field label="Max pages" field="config.maxPages" errors={errors}>
-              {(a) => <input {...a} inputMode="numeric" value={form.maxPages} onChange={(e) => set('maxPages', e.target.value)} placeholder="default" />}
+              {(a) => <input {...a} inputMode="numeric" value={form.maxPages} onChange={(e) => set('maxPages', e.target.value)} placeholder="100" />}
             </Field>
             <Field label="Max records" field="config.maxRecords" errors={errors}>
-              {(a) => <input {...a} inputMode="numeric" value={form.maxRecords} onChange={(e) => set('maxRecords', e.target.value)} placeholder="default" />}
+              {(a) => <input {...a} inputMode="numeric" value={form.maxRecords} onChange={(e) => set('maxRecords', e.target.value)} placeholder="100000" />}
             </Field>
           </div>
         </fieldset>

@@ -20,6 +20,10 @@ describe('WorkersPanel', () => {
           nextScheduledSyncAt: '2026-11-24T12:12:00Z',
           schedulerRunning: true,
           dueBacklog: 4,
+          maxConcurrentSyncs: 50,
+          maxConcurrentSyncsPerHost: 4,
+          runningSyncs: 1,
+          runningByHost: [{ host: 'api.example.com', running: 1 }],
         }}
       />,
     );
@@ -29,7 +33,10 @@ describe('WorkersPanel', () => {
     expect(screen.getAllByTestId('worker')[0]).toHaveTextContent('Orders');
     expect(screen.getAllByTestId('worker')[1]).toHaveTextContent('draining');
     expect(screen.getByTestId('next-scheduled')).toHaveTextContent('Orders, in 12 min');
-    expect(screen.getByText('4 due syncs waiting for a free worker.')).toBeInTheDocument();
+    expect(screen.getByText('4 due syncs waiting for a free worker or a concurrency slot.')).toBeInTheDocument();
+    expect(screen.getByTestId('limits')).toHaveTextContent(
+      'Concurrency: 1 running of at most 50, at most 4 per host · api.example.com: 1',
+    );
   });
 
   it('says when no worker is connected and no scheduler dispatches', () => {
@@ -37,5 +44,6 @@ describe('WorkersPanel', () => {
     expect(screen.getByTestId('workers-summary')).toHaveTextContent('No workers connected: syncs wait until one connects.');
     expect(screen.getByText('No sync_service replica is dispatching work.')).toBeInTheDocument();
     expect(screen.getByTestId('next-scheduled')).toHaveTextContent('none scheduled');
+    expect(screen.getByTestId('limits')).toHaveTextContent('Concurrency: 0 running (no global limit)');
   });
 });

@@ -43,8 +43,16 @@ export function WorkersPanel(props: {
         <p className="card-warning warning-red">No sync_service replica is dispatching work.</p>
       )}
       {(status.dueBacklog ?? 0) > 0 && (
-        <p className="card-warning warning-yellow">{status.dueBacklog} due syncs waiting for a free worker.</p>
+        <p className="card-warning warning-yellow">{status.dueBacklog} due syncs waiting for a free worker or a concurrency slot.</p>
       )}
+      <p data-testid="limits">
+        <span className="muted">Concurrency: </span>
+        {status.runningSyncs ?? running} running
+        {status.maxConcurrentSyncs ? ` of at most ${status.maxConcurrentSyncs}` : ' (no global limit)'}
+        {status.maxConcurrentSyncsPerHost ? `, at most ${status.maxConcurrentSyncsPerHost} per host` : ''}
+        {(status.runningByHost ?? []).length > 0 &&
+          ` · ${(status.runningByHost ?? []).map((h) => `${h.host}: ${h.running ?? 0}`).join(', ')}`}
+      </p>
       <p data-testid="next-scheduled">
         <span className="muted">Next scheduled sync: </span>
         {next ? (
