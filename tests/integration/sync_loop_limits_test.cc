@@ -167,9 +167,11 @@ class PerHostLimitTest : public LimitsTest {
   PerHostLimitTest() : LimitsTest({"--max_concurrent_syncs_per_host=1"}) {}
 };
 
-// HTTP_JSON integrations on two hosts (written differently: case, port, user info). This branch's workers
-// have no HTTP_JSON connector yet, so each sync ends at once (CONFIG_INVALID); syncs handed out together
-// still overlap, which is what the per-host limit must prevent.
+// HTTP_JSON integrations on two hosts (written differently: case, port, user info). No request must leave
+// the machine (the hosts do not exist, and a DNS failure would retry), so each stored config lacks its
+// recordsPath (written with SQL: the API would refuse it): the worker ends each sync at once with
+// CONFIG_INVALID before any request. Syncs handed out together still overlap, which is what the per-host
+// limit must prevent.
 TEST_F(PerHostLimitTest, NeverMoreThanTheLimitRunAgainstOneHost) {
   ASSERT_NE(StartWorker("worker-1"), nullptr);
   ASSERT_NE(StartWorker("worker-2"), nullptr);
@@ -191,6 +193,13 @@ TEST_F(PerHostLimitTest, NeverMoreThanTheLimitRunAgainstOneHost) {
   }
   all = alpha;
   all.insert(all.end(), beta.begin(), beta.end());
+  {
+    pqxx::work tx(Sql());
+    for (const std::string& id : all) {
+      tx.exec_params("UPDATE integrations SET config = config - 'recordsPath' WHERE id = $1", id);
+    }
+    tx.commit();
+  }
 
   constexpr int kRounds = 5;
   for (int round = 1; round <= kRounds; ++round) {

@@ -197,6 +197,11 @@ class HttpJsonConnector final : public Connector {
         break;
       }
       url = std::move(next);
+      if (s.pages >= config.max_pages || s.stored >= config.max_records) {
+        // Not a failure (the limits are the admin's), but worth a line: the source had more.
+        spdlog::info("run_id={} stopped at maxPages={} / maxRecords={} with more pages at the source",
+                     s.job.run_id, config.max_pages, config.max_records);
+      }
     }
     return SyncOutcome::Success(s.stored);
   }
