@@ -16,7 +16,8 @@
 SYNCD_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
 
 # Every Debian 12 package that building, testing and running syncd needs. Keep this the only list:
-# scripts, Dockerfiles and docs refer to it.
+# scripts, Dockerfiles and docs refer to it. (chromium: the web UI's end-to-end test drives it headless.
+# Node.js is not here: Debian 12's nodejs is 18, older than Vite 7 supports; see syncd_build_web.)
 SYNCD_APT_PACKAGES=(
   build-essential
   cmake
@@ -35,9 +36,12 @@ SYNCD_APT_PACKAGES=(
   libbenchmark-dev
   libcurl4-openssl-dev
   libcpp-httplib-dev
+  libssl-dev
   nlohmann-json3-dev
+  wrk
   postgresql
   clang-format
+  chromium
 )
 
 # PostgreSQL major version the scripts and tests use (Debian 12 ships 15).
@@ -152,6 +156,58 @@ syncd_build_targets() {
   syncd_configure "$dir"
   syncd_info "building $* in $dir/ with $(syncd_jobs) jobs"
   cmake --build "$SYNCD_ROOT/$dir" -j "$(syncd_jobs)" --target "$@"
+}
+
+# ---------------------------------------------------------------------------------------------------
+# Web UI (gateway/web): Node.js, npm ci, the Vite build, the Vitest tests
+
+# The oldest Node.js that Vite 7 runs on.
+SYNCD_NODE_MIN_VERSION=20.19.0
+SYNCD_WEB_DIR="$SYNCD_ROOT/gateway/web"
+
+# Fails with what to do unless node and npm are on PATH and node is at least SYNCD_NODE_MIN_VERSION.
+# Debian 12's own nodejs package is 18.x, too old for Vite 7, so it is not installed from SYNCD_APT_PACKAGES:
+# the machine needs Node.js 20.19+ (NodeSource's nodejs 20 package, or nodejs.org's build).
+syncd_check_node() {
+  local fix="install Node.js >= $SYNCD_NODE_MIN_VERSION (e.g. NodeSource's nodejs 20.x package for Debian 12; Debian's own nodejs 18 is too old for Vite 7), then run again"
+  command -v node >/dev/null 2>&1 || syncd_die "node not found: the web UI needs it. $fix"
+  command -v npm >/dev/null 2>&1 || syncd_die "npm not found: the web UI needs it. $fix"
+  local have
+  have=$(node -p 'process.versions.node' 2>/dev/null) || syncd_die "node does not run. $fix"
+  local -a h m
+  IFS=. read -r -a h <<<"$have"
+  IFS=. read -r -a m <<<"$SYNCD_NODE_MIN_VERSION"
+  if ((h[0] < m[0] || (h[0] == m[0] && (h[1] < m[1] || (h[1] == m[1] && h[2] < m[2]))))); then
+    syncd_die "node $have is too old for the web UI. $fix"
+  fi
+}
+
+# Installs the web UI's npm packages (npm ci, from the committed package-lock.json) when node_modules is
+# missing or older than the lockfile. Needs the npm registry the first time.
+syncd_install_web_deps() {
+  syncd_check_node
+  local stamp="$SYNCD_WEB_DIR/node_modules/.package-lock.json"
+  if [[ -f $stamp && ! $SYNCD_WEB_DIR/package-lock.json -nt $stamp ]]; then
+    return 0
+  fi
+  syncd_info "installing the web UI's npm packages (npm ci in gateway/web/)"
+  (cd "$SYNCD_WEB_DIR" && npm ci --no-audit --no-fund --loglevel=error) || syncd_die "npm ci failed in gateway/web/"
+}
+
+# Builds the web UI into gateway/web/dist/ (type check, then vite build), installing its packages first when
+# needed. The gateway serves the folder with --web_root=gateway/web/dist.
+syncd_build_web() {
+  syncd_install_web_deps
+  syncd_info "building the web UI into gateway/web/dist/"
+  (cd "$SYNCD_WEB_DIR" && npm run --silent build -- --logLevel warn) || syncd_die "the web UI build failed"
+}
+
+# Runs the web UI's component tests (Vitest, jsdom). The browser end-to-end test is a ctest test
+# (web_e2e_test), since it needs the whole stack.
+syncd_test_web() {
+  syncd_install_web_deps
+  syncd_info "running the web UI's component tests (vitest)"
+  (cd "$SYNCD_WEB_DIR" && npx --no-install vitest run --reporter=dot)
 }
 
 # ---------------------------------------------------------------------------------------------------

@@ -66,6 +66,8 @@ class SyncServiceProcess {
 
   // The last lines of the service log (across restarts), for failure messages.
   std::string LogTail(int max_lines = 60) const;
+  // The log file (across restarts), e.g. to check what was never logged.
+  const std::string& log_path() const { return log_path_; }
 
  private:
   explicit SyncServiceProcess(SyncServiceOptions options) : options_(std::move(options)) {}

@@ -72,6 +72,8 @@ class WorkerProcess {
 
   // The last lines of the worker log, for failure messages.
   std::string LogTail(int max_lines = 60) const;
+  // The log file (across restarts), e.g. to check what was never logged.
+  const std::string& log_path() const { return log_path_; }
 
  private:
   WorkerProcess() = default;

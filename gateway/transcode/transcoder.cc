@@ -1,0 +1,241 @@
+#include "gateway/transcode/transcoder.h"
+
+#include <google/protobuf/util/json_util.h>
+
+#include <set>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "absl/strings/strip.h"
+#include "gateway/transcode/field_binding.h"
+#include "gateway/transcode/type_cache.h"
+#include "google/rpc/error_details.pb.h"
+#include "google/rpc/status.pb.h"
+
+namespace syncd::gateway::transcode {
+namespace {
+
+using google::protobuf::FieldDescriptor;
+using google::protobuf::Message;
+namespace util = google::protobuf::util;
+
+HttpError BadRequest(std::string message, FieldViolations violations = {}) {
+  return HttpError{400, kInvalidArgument, std::move(message), std::move(violations)};
+}
+
+// protobuf's parser reports an unknown field as "<path>: Cannot find field." (path relative to the
+// message being parsed) and bad values as "<path>: <why>"; everything else (malformed JSON) names the
+// position where parsing broke.
+HttpError JsonError(absl::string_view message, absl::string_view prefix) {
+  std::string text(message);
+  absl::string_view rest = text;
+  absl::ConsumePrefix(&rest, "INVALID_ARGUMENT:");
+  const size_t colon = rest.find(": ");
+  if (colon != absl::string_view::npos && colon > 0 &&
+      rest.substr(0, colon).find_first_of(" \n{\"") == absl::string_view::npos) {
+    // Paths come as "name" or "(type)"; values' type names as type URLs.
+    absl::string_view path = rest.substr(0, colon);
+    absl::ConsumePrefix(&path, "(");
+    absl::ConsumeSuffix(&path, ")");
+    std::string field = absl::StrCat(prefix, path);
+    std::string why = absl::StrReplaceAll(rest.substr(colon + 2), {{"type.googleapis.com/", ""}});
+    if (absl::StartsWith(why, "Cannot find field")) why = "is not a field of this request";
+    absl::string_view trimmed = why;
+    absl::ConsumeSuffix(&trimmed, ".");
+    return BadRequest(absl::StrCat("invalid JSON body: ", field, ": ", trimmed),
+                      {{field, std::string(trimmed)}});
+  }
+  return BadRequest(absl::StrCat("invalid JSON body: ", rest));
+}
+
+util::JsonParseOptions ParseOptions() {
+  util::JsonParseOptions options;
+  options.ignore_unknown_fields = false;
+  return options;
+}
+
+std::string MessageOf(const util::Status& s) { return std::string(s.message().data(), s.message().size()); }
+
+// Parses JSON into `target` (merging) through the route's cached types.
+std::optional<HttpError> ParseJsonInto(const Route& route, absl::string_view json, Message& target) {
+  std::string binary;
+  util::Status s = util::JsonToBinaryString(route.types.get(), TypeUrl(*target.GetDescriptor()),
+                                            google::protobuf::StringPiece(json.data(), json.size()), &binary,
+                                            ParseOptions());
+  if (!s.ok()) return JsonError(MessageOf(s), "");
+  if (!target.MergeFromString(binary)) return BadRequest("the JSON body does not fit the request");
+  return std::nullopt;
+}
+
+// JSON of a serialized message of `type`, through the route's cached types.
+std::string BinaryJson(const Route& route, const google::protobuf::Descriptor& type,
+                       const std::string& binary) {
+  util::JsonPrintOptions options;
+  options.always_print_primitive_fields = true;
+  std::string json;
+  if (!util::BinaryToJsonString(route.types.get(), TypeUrl(type), binary, &json, options).ok()) {
+    // Bytes that do not parse, or an Any holding a type the gateway cannot resolve.
+    return ErrorJson(kInternal, "the response cannot be written as JSON", "");
+  }
+  return json;
+}
+
+bool IsBlank(absl::string_view body) {
+  for (char c : body) {
+    if (c != ' ' && c != '\n' && c != '\r' && c != '\t') return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::optional<HttpError> BuildRequest(const Route& route, const PathBindings& bindings,
+                                      absl::string_view raw_query, absl::string_view body, Message& request) {
+  if (route.body.empty()) {
+    if (!IsBlank(body))
+      return BadRequest(absl::StrCat(route.http_method, " ", route.path.text(), " takes no body"));
+  } else {
+    const absl::string_view json = IsBlank(body) ? absl::string_view("{}") : body;
+    if (route.body == "*") {
+      if (std::optional<HttpError> e = ParseJsonInto(route, json, request)) return e;
+    } else {
+      const FieldDescriptor* field = request.GetDescriptor()->FindFieldByName(route.body);
+      if (field->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE && !field->is_repeated()) {
+        Message* target = request.GetReflection()->MutableMessage(&request, field);
+        if (std::optional<HttpError> e = ParseJsonInto(route, json, *target)) return e;
+      } else {
+        // A scalar or repeated body field: parse it as the one member of the request.
+        const std::string wrapped = absl::StrCat("{\"", field->json_name(), "\":", json, "}");
+        if (std::optional<HttpError> e = ParseJsonInto(route, wrapped, request)) return e;
+      }
+    }
+  }
+
+  std::set<std::string> bound;
+  for (const auto& [path, value] : bindings) {
+    if (std::optional<FieldViolation> v = BindField(request, path, value)) {
+      return BadRequest(absl::StrCat(v->field, ": ", v->description), {*v});
+    }
+    FieldViolation ignored;
+    if (auto f = ResolveField(*request.GetDescriptor(), path, &ignored)) bound.insert(f->json_path);
+  }
+
+  std::optional<std::vector<QueryParameter>> query = ParseQuery(raw_query);
+  if (!query.has_value()) return BadRequest("the query string has a malformed percent-encoding");
+  if (!query->empty() && route.body == "*") {
+    return BadRequest(absl::StrCat("query parameter \"", query->front().key, "\": ", route.http_method, " ",
+                                   route.path.text(), " takes its fields in the body"),
+                      {{query->front().key, "is not a query parameter of this route"}});
+  }
+  std::set<std::string> seen;
+  for (const QueryParameter& p : *query) {
+    FieldViolation violation;
+    std::optional<ResolvedField> f = ResolveField(*request.GetDescriptor(), p.key, &violation);
+    if (!f.has_value()) {
+      return BadRequest(absl::StrCat("query parameter \"", p.key, "\" ", violation.description), {violation});
+    }
+    const std::string& name = f->json_path;
+    if (bound.count(name) > 0 || (!route.body.empty() && f->fields.front()->name() == route.body)) {
+      FieldViolation v{name, "is set by the path or body, not the query"};
+      return BadRequest(absl::StrCat(name, ": ", v.description), {v});
+    }
+    if (!f->fields.back()->is_repeated() && !seen.insert(name).second) {
+      FieldViolation v{name, "is given more than once"};
+      return BadRequest(absl::StrCat(name, ": ", v.description), {v});
+    }
+    if (std::optional<FieldViolation> v = BindField(request, p.key, p.value)) {
+      return BadRequest(absl::StrCat(v->field, ": ", v->description), {*v});
+    }
+  }
+  return std::nullopt;
+}
+
+std::string ResponseJsonFromBinary(const Route& route, const std::string& binary) {
+  if (!route.response_body.empty()) {
+    std::unique_ptr<Message> response(route.response_prototype->New());
+    if (!response->ParseFromString(binary)) return ErrorJson(kInternal, "the response does not parse", "");
+    return ResponseJson(route, *response);
+  }
+  return BinaryJson(route, *route.method->output_type(), binary);
+}
+
+std::string ResponseJson(const Route& route, const Message& response) {
+  const Message* printed = &response;
+  if (!route.response_body.empty()) {
+    const FieldDescriptor* field = response.GetDescriptor()->FindFieldByName(route.response_body);
+    if (field->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE && !field->is_repeated()) {
+      printed = &response.GetReflection()->GetMessage(response, field);
+    }
+  }
+  return BinaryJson(route, *printed->GetDescriptor(), printed->SerializeAsString());
+}
+
+int HttpStatusFromGrpcCode(int grpc_code) {
+  switch (grpc_code) {
+    case 0:  // OK
+      return 200;
+    case 1:  // CANCELLED: the client went away (nginx's 499)
+      return 499;
+    case 3:   // INVALID_ARGUMENT
+    case 9:   // FAILED_PRECONDITION
+    case 11:  // OUT_OF_RANGE
+      return 400;
+    case 4:  // DEADLINE_EXCEEDED
+      return 504;
+    case 5:  // NOT_FOUND
+      return 404;
+    case 6:   // ALREADY_EXISTS
+    case 10:  // ABORTED
+      return 409;
+    case 7:  // PERMISSION_DENIED
+      return 403;
+    case 8:  // RESOURCE_EXHAUSTED
+      return 429;
+    case 12:  // UNIMPLEMENTED
+      return 501;
+    case 14:  // UNAVAILABLE
+      return 503;
+    case 16:  // UNAUTHENTICATED
+      return 401;
+    default:  // UNKNOWN, INTERNAL, DATA_LOSS
+      return 500;
+  }
+}
+
+std::string ErrorJson(int grpc_code, absl::string_view message, absl::string_view status_details) {
+  google::rpc::Status status;
+  if (!status_details.empty() && !status.ParseFromArray(status_details.data(), status_details.size()))
+    status.Clear();
+  status.set_code(grpc_code);
+  status.set_message(std::string(message));
+  util::JsonPrintOptions options;
+  // Defaults printed only without details, so that "details": [] is always there but the details do not
+  // gain empty fields they never had.
+  options.always_print_primitive_fields = status.details_size() == 0;
+  std::string json;
+  if (!util::MessageToJsonString(status, &json, options).ok()) {
+    options.always_print_primitive_fields = true;
+    // A detail of a type unknown to the gateway: keep code and message.
+    status.clear_details();
+    json.clear();
+    (void)util::MessageToJsonString(status, &json, options);
+  }
+  return json;
+}
+
+std::string ErrorJson(const HttpError& error) {
+  google::rpc::Status status;
+  if (!error.violations.empty()) {
+    google::rpc::BadRequest bad_request;
+    for (const FieldViolation& v : error.violations) {
+      auto* fv = bad_request.add_field_violations();
+      fv->set_field(v.field);
+      fv->set_description(v.description);
+    }
+    status.add_details()->PackFrom(bad_request);
+  }
+  return ErrorJson(error.grpc_code, error.message, status.SerializeAsString());
+}
+
+}  // namespace syncd::gateway::transcode

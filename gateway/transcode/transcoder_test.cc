@@ -1,0 +1,149 @@
+#include "gateway/transcode/transcoder.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "syncd/v1/sync_service.pb.h"
+
+namespace syncd::gateway::transcode {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+class TranscoderTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const auto* service =
+        google::protobuf::DescriptorPool::generated_pool()->FindServiceByName("syncd.v1.SyncService");
+    absl::StatusOr<RouteTable> table =
+        RouteTable::Build({{service, google::protobuf::MessageFactory::generated_factory()}});
+    ASSERT_TRUE(table.ok()) << table.status();
+    table_ = *std::move(table);
+  }
+
+  // Builds the request for `method path?query` with `body`; returns the error, if any.
+  std::optional<HttpError> Build(const std::string& method, const std::string& target,
+                                 const std::string& body, google::protobuf::Message& request) {
+    const size_t q = target.find('?');
+    const std::string path = target.substr(0, q);
+    const std::string query = q == std::string::npos ? "" : target.substr(q + 1);
+    RouteTable::Match m = table_.Find(method, path);
+    EXPECT_NE(m.route, nullptr) << method << " " << path;
+    if (m.route == nullptr) return HttpError{404, kNotFound, "no route", {}};
+    EXPECT_EQ(m.route->method->input_type(), request.GetDescriptor());
+    return BuildRequest(*m.route, m.bindings, query, body, request);
+  }
+
+  RouteTable table_;
+};
+
+TEST_F(TranscoderTest, NamedBodyFillsThatFieldAndPathFillsTheId) {
+  syncd::v1::UpdateIntegrationRequest request;
+  EXPECT_EQ(Build("PUT", "/api/integrations/abc", R"({"name": "Orders", "syncInterval": 900})", request),
+            std::nullopt);
+  EXPECT_EQ(request.id(), "abc");
+  EXPECT_EQ(request.integration().name(), "Orders");
+  EXPECT_EQ(request.integration().sync_interval().number_value(), 900);
+  EXPECT_FALSE(request.integration().has_sync_enabled());
+}
+
+TEST_F(TranscoderTest, PatchKeepsAbsentNullAndValueApart) {
+  syncd::v1::UpdateSyncSettingsRequest absent;
+  EXPECT_EQ(Build("PATCH", "/api/integrations/abc/sync-settings", R"({"syncEnabled": false})", absent),
+            std::nullopt);
+  EXPECT_FALSE(absent.has_sync_interval());
+  EXPECT_TRUE(absent.has_sync_enabled());
+
+  syncd::v1::UpdateSyncSettingsRequest null_interval;
+  EXPECT_EQ(Build("PATCH", "/api/integrations/abc/sync-settings", R"({"syncInterval": null})", null_interval),
+            std::nullopt);
+  EXPECT_TRUE(null_interval.has_sync_interval());
+  EXPECT_TRUE(null_interval.sync_interval().has_null_value());
+  EXPECT_FALSE(null_interval.has_sync_enabled());
+}
+
+TEST_F(TranscoderTest, UnknownJsonFieldIsNamed) {
+  syncd::v1::CreateIntegrationRequest request;
+  std::optional<HttpError> error =
+      Build("POST", "/api/integrations", R"({"name": "x", "colour": "red"})", request);
+  ASSERT_TRUE(error.has_value());
+  EXPECT_EQ(error->http_status, 400);
+  ASSERT_EQ(error->violations.size(), 1u);
+  EXPECT_EQ(error->violations[0].field, "colour");
+  EXPECT_THAT(error->message, HasSubstr("colour"));
+}
+
+TEST_F(TranscoderTest, BadEnumValueNamesTheField) {
+  syncd::v1::CreateIntegrationRequest request;
+  std::optional<HttpError> error =
+      Build("POST", "/api/integrations", R"({"name": "x", "type": "FTP"})", request);
+  ASSERT_TRUE(error.has_value());
+  ASSERT_EQ(error->violations.size(), 1u);
+  EXPECT_EQ(error->violations[0].field, "type");
+  EXPECT_THAT(error->violations[0].description, HasSubstr("FTP"));
+}
+
+TEST_F(TranscoderTest, MalformedJsonSaysWhereItBroke) {
+  syncd::v1::CreateIntegrationRequest request;
+  std::optional<HttpError> error = Build("POST", "/api/integrations", R"({"name": "x",,})", request);
+  ASSERT_TRUE(error.has_value());
+  EXPECT_EQ(error->http_status, 400);
+  EXPECT_THAT(error->message, HasSubstr("invalid JSON body"));
+  EXPECT_THAT(error->message, HasSubstr(",,"));
+}
+
+TEST_F(TranscoderTest, QueryParametersBindAndUnknownOnesAreRejected) {
+  syncd::v1::GetSyncHistoryRequest request;
+  EXPECT_EQ(Build("GET", "/api/integrations/abc/sync-history?page=2&pageSize=5", "", request), std::nullopt);
+  EXPECT_EQ(request.page(), 2);
+  EXPECT_EQ(request.page_size(), 5);
+
+  syncd::v1::GetSyncHistoryRequest typo;
+  std::optional<HttpError> error = Build("GET", "/api/integrations/abc/sync-history?pagesize=5", "", typo);
+  ASSERT_TRUE(error.has_value());
+  EXPECT_EQ(error->violations[0].field, "pagesize");
+
+  syncd::v1::GetSyncHistoryRequest twice;
+  error = Build("GET", "/api/integrations/abc/sync-history?page=1&page=2", "", twice);
+  ASSERT_TRUE(error.has_value());
+  EXPECT_EQ(error->violations[0].field, "page");
+
+  syncd::v1::GetSyncHistoryRequest path_field;
+  error = Build("GET", "/api/integrations/abc/sync-history?id=other", "", path_field);
+  ASSERT_TRUE(error.has_value());
+  EXPECT_EQ(error->violations[0].field, "id");
+}
+
+TEST_F(TranscoderTest, ResponsesPrintDefaultsButNotUnsetOptionals) {
+  const Route* route = table_.Find("GET", "/api/integrations/x").route;
+  syncd::v1::Integration integration;
+  integration.set_id("abc");
+  integration.set_name("Orders");
+  integration.mutable_sync_interval()->set_null_value(google::protobuf::NULL_VALUE);
+  const std::string json = ResponseJson(*route, integration);
+  EXPECT_THAT(json, HasSubstr(R"("syncInterval":null)"));
+  EXPECT_THAT(json, HasSubstr(R"("retryCount":0)"));
+  EXPECT_THAT(json, ::testing::Not(HasSubstr("lastSyncError")));
+  EXPECT_THAT(json, ::testing::Not(HasSubstr("nextSyncAt")));
+}
+
+TEST(ErrorJsonTest, CarriesCodeMessageAndFieldViolations) {
+  HttpError error{400, kInvalidArgument, "name: is required", {{"name", "is required"}}};
+  EXPECT_EQ(
+      ErrorJson(error),
+      R"({"code":3,"message":"name: is required","details":[{"@type":"type.googleapis.com/google.rpc.BadRequest",)"
+      R"("fieldViolations":[{"field":"name","description":"is required"}]}]})");
+  EXPECT_EQ(ErrorJson(5, "no integration has id x", ""),
+            R"({"code":5,"message":"no integration has id x","details":[]})");
+}
+
+TEST(HttpStatusTest, StandardTable) {
+  const std::vector<std::pair<int, int>> table = {{0, 200},  {3, 400}, {5, 404},  {6, 409},  {7, 403},
+                                                  {16, 401}, {8, 429}, {9, 400},  {10, 409}, {12, 501},
+                                                  {14, 503}, {4, 504}, {13, 500}, {2, 500},  {15, 500}};
+  for (const auto& [code, status] : table) EXPECT_EQ(HttpStatusFromGrpcCode(code), status) << code;
+}
+
+}  // namespace
+}  // namespace syncd::gateway::transcode
