@@ -88,31 +88,45 @@ double BenchEnv::RssMiB(pid_t pid) {
   return -1;
 }
 
-double BenchEnv::CpuSeconds(pid_t pid) {
+namespace {
+
+// Fields 3.. of /proc/<pid>/stat (after the command name, which may hold spaces), or empty.
+std::vector<std::string> StatFields(pid_t pid) {
   std::ifstream stat(absl::StrCat("/proc/", pid, "/stat"));
   std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
-  // Fields after the command name (which may hold spaces) start after the last ')'.
   const size_t close = text.rfind(')');
-  if (close == std::string::npos) return -1;
+  if (close == std::string::npos) return {};
   std::istringstream rest(text.substr(close + 2));
-  std::string field;
-  double utime = 0, stime = 0;
-  for (int i = 3; i <= 15 && rest >> field; ++i) {
-    if (i == 14) utime = std::atof(field.c_str());
-    if (i == 15) stime = std::atof(field.c_str());
-  }
-  return (utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+  std::vector<std::string> fields;
+  for (std::string field; rest >> field;) fields.push_back(field);
+  return fields;
+}
+
+pid_t ParentPid(pid_t pid) {
+  const std::vector<std::string> f = StatFields(pid);
+  return f.size() > 1 ? std::atoi(f[1].c_str()) : 0;
+}
+
+}  // namespace
+
+double BenchEnv::CpuSeconds(pid_t pid) {
+  const std::vector<std::string> f = StatFields(pid);
+  if (f.size() < 13) return -1;
+  // utime and stime are fields 14 and 15.
+  return (std::atof(f[11].c_str()) + std::atof(f[12].c_str())) / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
 double BenchEnv::PostgresCpuSeconds() {
+  if (postmaster_pid_ == 0) {
+    pqxx::work tx(db());
+    postmaster_pid_ = ParentPid(tx.exec1("SELECT pg_backend_pid()")[0].as<int>());
+  }
   double total = 0;
   for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
     const std::string name = entry.path().filename();
     if (name.empty() || !std::isdigit(static_cast<unsigned char>(name[0]))) continue;
-    std::ifstream comm(entry.path() / "comm");
-    std::string command;
-    std::getline(comm, command);
-    if (command == "postgres") total += CpuSeconds(std::atoi(name.c_str()));
+    const pid_t pid = std::atoi(name.c_str());
+    if (pid == postmaster_pid_ || ParentPid(pid) == postmaster_pid_) total += CpuSeconds(pid);
   }
   return total;
 }

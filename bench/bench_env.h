@@ -38,8 +38,9 @@ class BenchEnv {
   static double RssMiB(pid_t pid);
   // CPU time (user + system) a process has used so far, in seconds.
   static double CpuSeconds(pid_t pid);
-  // CPU time used by all processes named `postgres` (the server and its backends) that are alive now.
-  static double PostgresCpuSeconds();
+  // CPU time used by this benchmark's PostgreSQL server: its postmaster and the child processes alive now
+  // (backends, background writers). Other clusters on the machine (tests running alongside) do not count.
+  double PostgresCpuSeconds();
 
  private:
   std::string dir_;
@@ -48,6 +49,7 @@ class BenchEnv {
   std::unique_ptr<testing::SyncServiceProcess> sync_service_;
   std::vector<std::unique_ptr<testing::Process>> workers_;
   std::unique_ptr<pqxx::connection> db_;
+  pid_t postmaster_pid_ = 0;
 };
 
 // Prints a message and exits with status 1.

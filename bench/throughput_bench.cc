@@ -27,7 +27,7 @@ int main(int argc, char** argv) {
     double workers = 0;
     for (auto& w : env.workers()) workers += syncd::bench::BenchEnv::CpuSeconds(w->pid());
     return std::array<double, 3>{syncd::bench::BenchEnv::CpuSeconds(env.sync_service().pid()), workers,
-                                 syncd::bench::BenchEnv::PostgresCpuSeconds()};
+                                 env.PostgresCpuSeconds()};
   };
   const std::array<double, 3> cpu_before = cpu_of_services();
   {

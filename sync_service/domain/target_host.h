@@ -15,10 +15,10 @@
 
 namespace syncd::domain {
 
-// The host of an absolute URL ("scheme://[user[:password]@]host[:port][/...]"), lower-cased, without port,
-// user info, IPv6 brackets or a trailing dot: the ports of one server share its capacity, and
-// "API.example.com." is the same server as "api.example.com". nullopt when the URL has no host.
-// The SQL backfill in V004__concurrency_limits.sql follows the same rules.
+// The host of an http(s) URL as the connector reads it (UrlHost in common/http_json_config.h), lower-cased,
+// without IPv6 brackets or trailing dots: the ports of one server share its capacity, and
+// "API.example.com." is the same server as "api.example.com". nullopt when the URL has no host. The backfill
+// in V004__concurrency_limits.sql follows the same rules for the http(s) URLs that validation admits.
 std::optional<std::string> HostOfUrl(std::string_view url);
 
 // The target host of an integration: the host of an HTTP_JSON config's "url"; nullopt for DEMO and for a

@@ -30,6 +30,7 @@ TEST(HostOfUrlTest, NoHostIsNullopt) {
   EXPECT_EQ(HostOfUrl("https://user@/items"), std::nullopt);
   EXPECT_EQ(HostOfUrl("://api.example.com"), std::nullopt);
   EXPECT_EQ(HostOfUrl("1http://api.example.com"), std::nullopt);
+  EXPECT_EQ(HostOfUrl("ftp://api.example.com/file"), std::nullopt);
   EXPECT_EQ(HostOfUrl("ht tp://api.example.com"), std::nullopt);
 }
 
