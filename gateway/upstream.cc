@@ -99,6 +99,10 @@ Upstream::Upstream(const std::string& address, int channels) : address_(address)
     // Without this, channels with equal arguments share one subchannel, i.e. one connection.
     args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
     args.SetInt("syncd.gateway.channel", i);
+    // gRPC backs off reconnecting up to 120 s by default: after sync_service comes back (a restart, a
+    // deploy) the gateway would answer 503 for up to two minutes. Retry at least every 2 s instead.
+    args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 500);
+    args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 2000);
     channels_.push_back(grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args));
     stubs_.push_back(std::make_unique<grpc::GenericStub>(channels_.back()));
   }

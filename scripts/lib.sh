@@ -36,6 +36,7 @@ SYNCD_APT_PACKAGES=(
   libbenchmark-dev
   libcurl4-openssl-dev
   libcpp-httplib-dev
+  libssl-dev
   nlohmann-json3-dev
   prometheus-cpp-dev
   libyaml-cpp-dev

@@ -73,6 +73,14 @@ ABSL_FLAG(absl::Duration, safety_poll, syncd::EnvOr("SYNC_SERVICE_SAFETY_POLL", 
           "Look for due work at least this often, even without notifications [env SYNC_SERVICE_SAFETY_POLL]");
 ABSL_FLAG(int, dispatch_batch, syncd::EnvOr("SYNC_SERVICE_DISPATCH_BATCH", 512),
           "Most syncs claimed or finished in one database transaction [env SYNC_SERVICE_DISPATCH_BATCH]");
+ABSL_FLAG(int, max_concurrent_syncs, syncd::EnvOr("SYNC_SERVICE_MAX_CONCURRENT_SYNCS", 0),
+          "Most syncs running at once across all workers and replicas; 0 = unlimited. When replicas are "
+          "configured differently, the strictest limit of the live replicas holds "
+          "[env SYNC_SERVICE_MAX_CONCURRENT_SYNCS]");
+ABSL_FLAG(int, max_concurrent_syncs_per_host, syncd::EnvOr("SYNC_SERVICE_MAX_CONCURRENT_SYNCS_PER_HOST", 0),
+          "Most syncs running at once against one target host (the host of an HTTP_JSON integration's url) "
+          "across all workers and replicas; 0 = unlimited. The strictest of the live replicas holds "
+          "[env SYNC_SERVICE_MAX_CONCURRENT_SYNCS_PER_HOST]");
 ABSL_FLAG(std::string, replica_id, syncd::EnvOr("SYNC_SERVICE_REPLICA_ID", std::string()),
           "Name of this replica in the database; default host name, process id and a random suffix "
           "[env SYNC_SERVICE_REPLICA_ID]");
@@ -173,6 +181,11 @@ int Run() {
     spdlog::error("--min_sync_interval must be between 1s and 7 days");
     return 2;
   }
+  if (absl::GetFlag(FLAGS_max_concurrent_syncs) < 0 ||
+      absl::GetFlag(FLAGS_max_concurrent_syncs_per_host) < 0) {
+    spdlog::error("--max_concurrent_syncs and --max_concurrent_syncs_per_host must be >= 0 (0 = unlimited)");
+    return 2;
+  }
   if (absl::GetFlag(FLAGS_dispatch_batch) < 1) {
     spdlog::error("--dispatch_batch must be at least 1");
     return 2;
@@ -210,10 +223,15 @@ int Run() {
   if (replica_id.empty()) replica_id = DefaultReplicaId();
   absl::BitGen jitter_gen;
   absl::Mutex jitter_mu;
-  store::DispatchStore dispatch_store(pool, clock, retry_policy, replica_id, [&] {
-    absl::MutexLock lock(&jitter_mu);
-    return absl::Uniform<double>(jitter_gen, 0.0, 1.0);
-  });
+  const schedule::ConcurrencyLimits limits{absl::GetFlag(FLAGS_max_concurrent_syncs),
+                                           absl::GetFlag(FLAGS_max_concurrent_syncs_per_host)};
+  store::DispatchStore dispatch_store(
+      pool, clock, retry_policy, replica_id,
+      [&] {
+        absl::MutexLock lock(&jitter_mu);
+        return absl::Uniform<double>(jitter_gen, 0.0, 1.0);
+      },
+      limits);
   dispatch::DispatcherOptions dispatch_options;
   dispatch_options.lease = absl::GetFlag(FLAGS_lease);
   dispatch_options.heartbeat_interval = absl::GetFlag(FLAGS_heartbeat_interval);
@@ -281,9 +299,11 @@ int Run() {
   const std::string bound = absl::StrCat(listen.substr(0, listen.rfind(':')), ":", port);
   dispatcher.Start();
   listener.Start();
-  spdlog::info("sync_service {} serving gRPC on {} (replica {}), metrics on {}", SYNCD_VERSION, bound,
-               replica_id,
-               metrics_bound == "off" ? "off" : absl::StrCat("http://", metrics_bound, "/metrics"));
+  spdlog::info(
+      "sync_service {} serving gRPC on {} (replica {}, max_concurrent_syncs={}, "
+      "max_concurrent_syncs_per_host={}; 0 = unlimited, the strictest of all replicas holds), metrics on {}",
+      SYNCD_VERSION, bound, replica_id, limits.max_concurrent_syncs, limits.max_concurrent_syncs_per_host,
+      metrics_bound == "off" ? "off" : absl::StrCat("http://", metrics_bound, "/metrics"));
   if (metrics_bound != "off") WritePortFile(absl::GetFlag(FLAGS_metrics_port_file), metrics_bound);
   WritePortFile(absl::GetFlag(FLAGS_port_file), bound);
 

@@ -18,6 +18,7 @@
 #include "common/shutdown_signals.h"
 #include "spdlog/spdlog.h"
 #include "worker_service/connectors/demo_connector.h"
+#include "worker_service/connectors/http_json_connector.h"
 #include "worker_service/http/health_server.h"
 #include "worker_service/metrics/worker_metrics.h"
 #include "worker_service/session/worker_agent.h"
@@ -86,6 +87,8 @@ int Run() {
     absl::MutexLock lock(&random_mu);
     return absl::Uniform<double>(gen, 0.0, 1.0);
   });
+  connectors["HTTP_JSON"] =
+      MakeHttpJsonConnector({.user_agent = absl::StrCat("syncd-worker/", SYNCD_VERSION)});
 
   metrics::Metrics metrics("worker", SYNCD_VERSION);
   WorkerMetrics worker_metrics(metrics.registry());

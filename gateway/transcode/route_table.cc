@@ -1,9 +1,11 @@
 #include "gateway/transcode/route_table.h"
 
 #include <algorithm>
+#include <map>
 
 #include "absl/strings/str_cat.h"
 #include "gateway/transcode/field_binding.h"
+#include "gateway/transcode/type_cache.h"
 #include "google/api/annotations.pb.h"
 
 namespace syncd::gateway::transcode {
@@ -80,7 +82,11 @@ absl::StatusOr<Route> MakeRoute(const MethodDescriptor& method, const google::ap
 
 absl::StatusOr<RouteTable> RouteTable::Build(const std::vector<ServiceSource>& services) {
   RouteTable table;
+  std::map<const google::protobuf::DescriptorPool*, std::shared_ptr<google::protobuf::util::TypeResolver>>
+      types;
   for (const ServiceSource& source : services) {
+    const google::protobuf::DescriptorPool* pool = source.service->file()->pool();
+    if (types.count(pool) == 0) types[pool] = std::make_shared<CachingTypeResolver>(pool);
     for (int i = 0; i < source.service->method_count(); ++i) {
       const MethodDescriptor& method = *source.service->method(i);
       if (!method.options().HasExtension(google::api::http)) continue;
@@ -89,6 +95,7 @@ absl::StatusOr<RouteTable> RouteTable::Build(const std::vector<ServiceSource>& s
       for (const google::api::HttpRule* rule : RulesOf(method.options().GetExtension(google::api::http))) {
         absl::StatusOr<Route> route = MakeRoute(method, *rule, *source.factory);
         if (!route.ok()) return route.status();
+        route->types = types[pool];
         for (const Route& existing : table.routes_) {
           if (existing.http_method == route->http_method && existing.path.text() == route->path.text()) {
             return absl::InvalidArgumentError(absl::StrCat(route->http_method, " ", route->path.text(),

@@ -8,7 +8,9 @@
 
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/message.h>
+#include <google/protobuf/util/type_resolver.h>
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -32,6 +34,8 @@ struct Route {
   const google::protobuf::Message* request_prototype = nullptr;
   const google::protobuf::Message* response_prototype = nullptr;
   bool server_streaming = false;
+  // Resolves the types of the method's pool for the JSON conversions (shared by the pool's routes).
+  std::shared_ptr<google::protobuf::util::TypeResolver> types;
 };
 
 // A service whose annotated methods become routes, and the factory that makes its messages (the generated

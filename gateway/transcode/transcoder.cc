@@ -6,8 +6,10 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "absl/strings/strip.h"
 #include "gateway/transcode/field_binding.h"
+#include "gateway/transcode/type_cache.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 
@@ -32,8 +34,12 @@ HttpError JsonError(absl::string_view message, absl::string_view prefix) {
   const size_t colon = rest.find(": ");
   if (colon != absl::string_view::npos && colon > 0 &&
       rest.substr(0, colon).find_first_of(" \n{\"") == absl::string_view::npos) {
-    std::string field = absl::StrCat(prefix, rest.substr(0, colon));
-    std::string why(rest.substr(colon + 2));
+    // Paths come as "name" or "(type)"; values' type names as type URLs.
+    absl::string_view path = rest.substr(0, colon);
+    absl::ConsumePrefix(&path, "(");
+    absl::ConsumeSuffix(&path, ")");
+    std::string field = absl::StrCat(prefix, path);
+    std::string why = absl::StrReplaceAll(rest.substr(colon + 2), {{"type.googleapis.com/", ""}});
     if (absl::StartsWith(why, "Cannot find field")) why = "is not a field of this request";
     absl::string_view trimmed = why;
     absl::ConsumeSuffix(&trimmed, ".");
@@ -50,6 +56,30 @@ util::JsonParseOptions ParseOptions() {
 }
 
 std::string MessageOf(const util::Status& s) { return std::string(s.message().data(), s.message().size()); }
+
+// Parses JSON into `target` (merging) through the route's cached types.
+std::optional<HttpError> ParseJsonInto(const Route& route, absl::string_view json, Message& target) {
+  std::string binary;
+  util::Status s = util::JsonToBinaryString(route.types.get(), TypeUrl(*target.GetDescriptor()),
+                                            google::protobuf::StringPiece(json.data(), json.size()), &binary,
+                                            ParseOptions());
+  if (!s.ok()) return JsonError(MessageOf(s), "");
+  if (!target.MergeFromString(binary)) return BadRequest("the JSON body does not fit the request");
+  return std::nullopt;
+}
+
+// JSON of a serialized message of `type`, through the route's cached types.
+std::string BinaryJson(const Route& route, const google::protobuf::Descriptor& type,
+                       const std::string& binary) {
+  util::JsonPrintOptions options;
+  options.always_print_primitive_fields = true;
+  std::string json;
+  if (!util::BinaryToJsonString(route.types.get(), TypeUrl(type), binary, &json, options).ok()) {
+    // Bytes that do not parse, or an Any holding a type the gateway cannot resolve.
+    return ErrorJson(kInternal, "the response cannot be written as JSON", "");
+  }
+  return json;
+}
 
 bool IsBlank(absl::string_view body) {
   for (char c : body) {
@@ -68,19 +98,16 @@ std::optional<HttpError> BuildRequest(const Route& route, const PathBindings& bi
   } else {
     const absl::string_view json = IsBlank(body) ? absl::string_view("{}") : body;
     if (route.body == "*") {
-      util::Status s = util::JsonStringToMessage(std::string(json), &request, ParseOptions());
-      if (!s.ok()) return JsonError(MessageOf(s), "");
+      if (std::optional<HttpError> e = ParseJsonInto(route, json, request)) return e;
     } else {
       const FieldDescriptor* field = request.GetDescriptor()->FindFieldByName(route.body);
       if (field->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE && !field->is_repeated()) {
-        util::Status s = util::JsonStringToMessage(
-            std::string(json), request.GetReflection()->MutableMessage(&request, field), ParseOptions());
-        if (!s.ok()) return JsonError(MessageOf(s), "");
+        Message* target = request.GetReflection()->MutableMessage(&request, field);
+        if (std::optional<HttpError> e = ParseJsonInto(route, json, *target)) return e;
       } else {
         // A scalar or repeated body field: parse it as the one member of the request.
-        util::Status s = util::JsonStringToMessage(absl::StrCat("{\"", field->json_name(), "\":", json, "}"),
-                                                   &request, ParseOptions());
-        if (!s.ok()) return JsonError(MessageOf(s), "");
+        const std::string wrapped = absl::StrCat("{\"", field->json_name(), "\":", json, "}");
+        if (std::optional<HttpError> e = ParseJsonInto(route, wrapped, request)) return e;
       }
     }
   }
@@ -124,10 +151,16 @@ std::optional<HttpError> BuildRequest(const Route& route, const PathBindings& bi
   return std::nullopt;
 }
 
+std::string ResponseJsonFromBinary(const Route& route, const std::string& binary) {
+  if (!route.response_body.empty()) {
+    std::unique_ptr<Message> response(route.response_prototype->New());
+    if (!response->ParseFromString(binary)) return ErrorJson(kInternal, "the response does not parse", "");
+    return ResponseJson(route, *response);
+  }
+  return BinaryJson(route, *route.method->output_type(), binary);
+}
+
 std::string ResponseJson(const Route& route, const Message& response) {
-  util::JsonPrintOptions options;
-  options.always_print_primitive_fields = true;
-  std::string json;
   const Message* printed = &response;
   if (!route.response_body.empty()) {
     const FieldDescriptor* field = response.GetDescriptor()->FindFieldByName(route.response_body);
@@ -135,11 +168,7 @@ std::string ResponseJson(const Route& route, const Message& response) {
       printed = &response.GetReflection()->GetMessage(response, field);
     }
   }
-  if (!util::MessageToJsonString(*printed, &json, options).ok()) {
-    // Only an Any holding a type the gateway cannot resolve gets here.
-    return ErrorJson(kInternal, "the response cannot be written as JSON", "");
-  }
-  return json;
+  return BinaryJson(route, *printed->GetDescriptor(), printed->SerializeAsString());
 }
 
 int HttpStatusFromGrpcCode(int grpc_code) {

@@ -51,6 +51,10 @@ std::optional<HttpError> BuildRequest(const Route& route, const PathBindings& bi
 // messages are left out.
 std::string ResponseJson(const Route& route, const google::protobuf::Message& response);
 
+// The same from the serialized response as it came over gRPC, without building the message (the fast
+// path of every unary call). Returns an error body when the bytes do not parse.
+std::string ResponseJsonFromBinary(const Route& route, const std::string& binary);
+
 // The HTTP status for a gRPC code, by the standard table (grpc-gateway, Envoy).
 int HttpStatusFromGrpcCode(int grpc_code);
 

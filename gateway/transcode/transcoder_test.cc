@@ -74,6 +74,16 @@ TEST_F(TranscoderTest, UnknownJsonFieldIsNamed) {
   EXPECT_THAT(error->message, HasSubstr("colour"));
 }
 
+TEST_F(TranscoderTest, BadEnumValueNamesTheField) {
+  syncd::v1::CreateIntegrationRequest request;
+  std::optional<HttpError> error =
+      Build("POST", "/api/integrations", R"({"name": "x", "type": "FTP"})", request);
+  ASSERT_TRUE(error.has_value());
+  ASSERT_EQ(error->violations.size(), 1u);
+  EXPECT_EQ(error->violations[0].field, "type");
+  EXPECT_THAT(error->violations[0].description, HasSubstr("FTP"));
+}
+
 TEST_F(TranscoderTest, MalformedJsonSaysWhereItBroke) {
   syncd::v1::CreateIntegrationRequest request;
   std::optional<HttpError> error = Build("POST", "/api/integrations", R"({"name": "x",,})", request);

@@ -1,5 +1,7 @@
 #include "sync_service/api/sync_service_impl.h"
 
+#include <algorithm>
+
 #include "common/grpc_status.h"
 #include "sync_service/api/convert.h"
 
@@ -159,6 +161,8 @@ grpc::Status SyncServiceImpl::GetWorkerStatus(grpc::ServerContext*, const v1::Ge
   if (!running.ok()) return ToGrpcStatus(running.status());
   absl::StatusOr<int32_t> backlog = dispatch_.DueBacklog();
   if (!backlog.ok()) return ToGrpcStatus(backlog.status());
+  absl::StatusOr<store::ConcurrencyStatus> concurrency = dispatch_.Concurrency();
+  if (!concurrency.ok()) return ToGrpcStatus(concurrency.status());
   if (next->has_value()) *resp->mutable_next_scheduled_sync_at() = TimestampOf(**next);
   for (const store::WorkerRow& w : *workers) {
     v1::Worker* out = resp->add_workers();
@@ -173,6 +177,18 @@ grpc::Status SyncServiceImpl::GetWorkerStatus(grpc::ServerContext*, const v1::Ge
   }
   resp->set_scheduler_running(*running);
   resp->set_due_backlog(*backlog);
+  resp->set_max_concurrent_syncs(concurrency->limits.max_concurrent_syncs);
+  resp->set_max_concurrent_syncs_per_host(concurrency->limits.max_concurrent_syncs_per_host);
+  resp->set_running_syncs(static_cast<int32_t>(concurrency->running.total));
+  std::vector<std::pair<std::string, int64_t>> by_host(concurrency->running.by_host.begin(),
+                                                       concurrency->running.by_host.end());
+  std::stable_sort(by_host.begin(), by_host.end(),
+                   [](const auto& a, const auto& b) { return a.second > b.second; });
+  for (const auto& [host, running] : by_host) {
+    v1::HostConcurrency* h = resp->add_running_by_host();
+    h->set_host(host);
+    h->set_running(static_cast<int32_t>(running));
+  }
   return grpc::Status::OK;
 }
 

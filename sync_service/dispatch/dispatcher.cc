@@ -198,15 +198,17 @@ int Dispatcher::ClaimAndAssign() {
   }
   if (slots.empty()) return 0;
 
-  absl::StatusOr<std::vector<store::ClaimedRun>> claimed = store_.Claim(slots, options_.lease);
+  absl::StatusOr<store::Claimed> claimed = store_.Claim(slots, options_.lease);
   if (!claimed.ok()) {
     spdlog::warn("claiming due syncs failed: {}", std::string(claimed.status().message()));
     return -1;
   }
+  globally_full_ = claimed->globally_full;
+  full_hosts_ = std::move(claimed->full_hosts);
   const absl::Time now = clock_.Now();
   std::map<std::string, v1::ServerMessage> messages;
   std::map<std::string, std::vector<std::string>> run_ids;
-  for (const store::ClaimedRun& c : *claimed) {
+  for (const store::ClaimedRun& c : claimed->runs) {
     const std::string& worker = *c.run.worker_id;
     v1::Assignment* a = messages[worker].mutable_assignments()->add_assignments();
     api::ToProto(c.run, *a->mutable_run());
@@ -228,7 +230,7 @@ int Dispatcher::ClaimAndAssign() {
     session->AddRuns(run_ids[worker]);
     session->Send(std::move(message));
   }
-  return static_cast<int>(claimed->size());
+  return static_cast<int>(claimed->runs.size());
 }
 
 void Dispatcher::DispatchLoop() {
@@ -278,9 +280,13 @@ void Dispatcher::DispatchLoop() {
         absl::MutexLock lock(&mu_);
         for (const auto& s : sessions_) have_slots = have_slots || s->FreeSlots() > 0;
       }
+      // At the global limit, only a run ending makes room; every replica hears of it (NOTIFY), and the
+      // safety poll backs that up.
+      if (globally_full_) have_slots = false;
       if (assigned > 0 && have_slots) continue;  // more may be due right now
       if (have_slots) {
-        absl::StatusOr<std::optional<absl::Time>> next_due = store_.NextDue();
+        // Work of hosts at their limit waits for one of their runs to end, not for its due time.
+        absl::StatusOr<std::optional<absl::Time>> next_due = store_.NextDue(full_hosts_);
         if (!next_due.ok()) {
           deadline = std::min(deadline, now + kDatabaseRetry);
         } else if (next_due->has_value()) {

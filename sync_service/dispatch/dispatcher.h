@@ -8,7 +8,8 @@
 // extensions from heartbeats, workers connecting and leaving.
 //
 // All decisions that matter for correctness are made in PostgreSQL (row locks, SKIP LOCKED, the unique
-// index on active runs); the in-memory slot counts only decide how much to ask for.
+// index on active runs, the concurrency limits counted under an advisory lock); the in-memory slot counts
+// only decide how much to ask for, and what held a claim back only decides when to look again.
 //
 //   Dispatcher dispatcher(store, clock, options);
 //   dispatcher.Start();
@@ -18,6 +19,7 @@
 
 #include <deque>
 #include <memory>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -110,6 +112,10 @@ class Dispatcher final : public SessionEvents {
   std::deque<PendingRecords> records_ ABSL_GUARDED_BY(mu_);
   std::deque<std::shared_ptr<WorkerSession>> connected_ ABSL_GUARDED_BY(mu_);
   std::deque<std::string> disconnected_ ABSL_GUARDED_BY(mu_);
+
+  // What held the last claim back (the dispatch thread's own).
+  bool globally_full_ = false;
+  std::vector<std::string> full_hosts_;
 
   std::thread dispatch_thread_;
   std::thread session_thread_;

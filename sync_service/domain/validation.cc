@@ -3,8 +3,8 @@
 #include <cmath>
 
 #include "absl/strings/ascii.h"
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "common/http_json_config.h"
 #include "sync_service/domain/secrets.h"
 #include "sync_service/schedule/sync_time.h"
 
@@ -34,21 +34,8 @@ void ValidateName(const std::optional<std::string>& name, bool required, FieldVi
 }
 
 void ValidateHttpJsonConfig(const nlohmann::json& config, FieldViolations& out) {
-  auto url = config.find("url");
-  if (url == config.end() || url->is_null()) {
-    out.push_back({"config.url", "is required for HTTP_JSON integrations"});
-    return;
-  }
-  if (!url->is_string()) {
-    out.push_back({"config.url", "must be a string"});
-    return;
-  }
-  const std::string& u = url->get_ref<const std::string&>();
-  const bool http = absl::StartsWithIgnoreCase(u, "http://") || absl::StartsWithIgnoreCase(u, "https://");
-  const size_t scheme_end = u.find("://");
-  if (!http || scheme_end == std::string::npos || u.size() <= scheme_end + 3 || u[scheme_end + 3] == '/') {
-    out.push_back({"config.url", "must be an absolute http:// or https:// URL with a host"});
-  }
+  // The worker reads the config with the same rules: what is accepted here is what it can use.
+  ParseHttpJsonConfig(config, out);
 }
 
 void ValidateDemoConfig(const nlohmann::json& config, FieldViolations& out) {
@@ -149,17 +136,18 @@ FieldViolations NewIntegration(const IntegrationChanges& changes, absl::Time now
     violations.push_back({"type", "must be HTTP_JSON or DEMO"});
   } else if (!changes.type.has_value()) {
     violations.push_back({"type", "is required: HTTP_JSON or DEMO"});
-  } else {
-    ValidateConfig(*changes.type, changes.config.value_or(nlohmann::json::object()), violations);
   }
+  // What would be stored is what is checked: a masked secret with nothing behind it is dropped first.
+  nlohmann::json config =
+      KeepUnchangedSecrets(nlohmann::json::object(), changes.config.value_or(nlohmann::json::object()));
+  if (changes.type.has_value() && !changes.type_unknown) ValidateConfig(*changes.type, config, violations);
   ValidateInterval(changes.sync_interval, "syncInterval", violations, rules);
   if (!violations.empty()) return violations;
 
   Integration created;
   created.name = NormalizeName(*changes.name);
   created.type = *changes.type;
-  created.config =
-      KeepUnchangedSecrets(nlohmann::json::object(), changes.config.value_or(nlohmann::json::object()));
+  created.config = std::move(config);
   created.sync_interval_seconds = IntervalOf(changes.sync_interval, kDefaultSyncIntervalSeconds);
   created.sync_enabled = changes.sync_enabled.value_or(true);
   created.next_sync_at =

@@ -3,6 +3,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "sync_service/domain/secrets.h"
+
 namespace syncd::domain {
 namespace {
 
@@ -95,11 +97,74 @@ TEST(ConfigTest, HttpJsonNeedsAnHttpUrl) {
     ValidateConfig(IntegrationType::kHttpJson, config, v);
     return Fields(v);
   };
-  EXPECT_THAT(check({{"url", "https://api.example.com/items"}}), IsEmpty());
-  EXPECT_THAT(check(nlohmann::json::object()), ElementsAre("config.url"));
-  EXPECT_THAT(check({{"url", "ftp://example.com"}}), ElementsAre("config.url"));
-  EXPECT_THAT(check({{"url", "https://"}}), ElementsAre("config.url"));
-  EXPECT_THAT(check({{"url", 42}}), ElementsAre("config.url"));
+  auto with_url = [](nlohmann::json url) {
+    return nlohmann::json{{"url", std::move(url)}, {"recordsPath", "/items"}, {"idField", "/id"}};
+  };
+  EXPECT_THAT(check(with_url("https://api.example.com/items")), IsEmpty());
+  EXPECT_THAT(check({{"recordsPath", "/items"}, {"idField", "/id"}}), ElementsAre("config.url"));
+  EXPECT_THAT(check(with_url("ftp://example.com")), ElementsAre("config.url"));
+  EXPECT_THAT(check(with_url("https://")), ElementsAre("config.url"));
+  EXPECT_THAT(check(with_url(42)), ElementsAre("config.url"));
+}
+
+// The full rules are tested with common/http_json_config; here, that they reach the API's validation.
+TEST(ConfigTest, HttpJsonRulesNameTheField) {
+  auto check = [](const char* config) {
+    FieldViolations v;
+    ValidateConfig(IntegrationType::kHttpJson, nlohmann::json::parse(config), v);
+    return Fields(v);
+  };
+  EXPECT_THAT(check(R"({"url": "https://h/x"})"), ElementsAre("config.recordsPath", "config.idField"));
+  EXPECT_THAT(check(R"({"url": "https://h/x", "recordsPath": "items", "idField": "/id"})"),
+              ElementsAre("config.recordsPath"));
+  EXPECT_THAT(
+      check(R"({"url": "https://h/x", "recordsPath": "", "idField": "/id", "auth": {"kind": "jwt"}})"),
+      ElementsAre("config.auth.kind"));
+  EXPECT_THAT(check(R"({"url": "https://h/x", "recordsPath": "", "idField": "/id", "method": "PUT",
+                        "auth": {"kind": "basic", "username": "u"}, "pagination": {"cursorPath": "/c"},
+                        "maxRequestsPerMinute": 0})"),
+              ElementsAre("config.method", "config.auth.password", "config.pagination.cursorParam",
+                          "config.maxRequestsPerMinute"));
+}
+
+nlohmann::json BearerConfig(nlohmann::json token) {
+  nlohmann::json c = {
+      {"url", "https://api.example.com/items"}, {"recordsPath", "/items"}, {"idField", "/id"}};
+  c["auth"] = {{"kind", "bearer"}};
+  if (!token.is_null()) c["auth"]["token"] = std::move(token);
+  return c;
+}
+
+TEST(ConfigTest, SecretLeftOutOnUpdateKeepsTheStoredOne) {
+  Integration current;
+  current.name = "Feed";
+  current.type = IntegrationType::kHttpJson;
+  current.config = BearerConfig("stored-token");
+  for (nlohmann::json token : {nlohmann::json(), nlohmann::json(kSecretMask)}) {
+    IntegrationChanges c;
+    c.config = BearerConfig(token);
+    c.config->at("url") = "https://api.example.com/v2/items";
+    Integration out;
+    ASSERT_THAT(ApplyChanges(current, c, kNow, out), IsEmpty()) << token;
+    EXPECT_EQ(out.config["auth"]["token"], "stored-token");
+  }
+  // Removing the secret on purpose leaves a config that cannot work.
+  IntegrationChanges cleared;
+  cleared.config = BearerConfig("");
+  Integration out;
+  EXPECT_THAT(Fields(ApplyChanges(current, cleared, kNow, out)), ElementsAre("config.auth.token"));
+}
+
+TEST(ConfigTest, MaskedSecretOnCreateIsNoSecret) {
+  IntegrationChanges c;
+  c.name = "Feed";
+  c.type = IntegrationType::kHttpJson;
+  c.config = BearerConfig(kSecretMask);
+  Integration out;
+  EXPECT_THAT(Fields(NewIntegration(c, kNow, out)), ElementsAre("config.auth.token"));
+  c.config = BearerConfig("real-token");
+  ASSERT_THAT(NewIntegration(c, kNow, out), IsEmpty());
+  EXPECT_EQ(out.config["auth"]["token"], "real-token");
 }
 
 TEST(ConfigTest, SyncTimeoutInRange) {
@@ -173,9 +238,10 @@ TEST(ApplyChangesTest, ManualOnlyClearsNextSync) {
 
 TEST(ApplyChangesTest, ChangingTypeChecksTheKeptConfig) {
   IntegrationChanges c;
-  c.type = IntegrationType::kHttpJson;  // the existing DEMO config has no url
+  c.type = IntegrationType::kHttpJson;  // the existing DEMO config has no url, records path or id field
   Integration out;
-  EXPECT_THAT(Fields(ApplyChanges(Existing(), c, kNow, out)), ElementsAre("config.url"));
+  EXPECT_THAT(Fields(ApplyChanges(Existing(), c, kNow, out)),
+              ElementsAre("config.url", "config.recordsPath", "config.idField"));
 }
 
 TEST(ApplyChangesTest, InvalidChangeLeavesOutputUntouched) {

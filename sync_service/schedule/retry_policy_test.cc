@@ -85,6 +85,17 @@ TEST(RetryPolicyTest, PermanentErrorsPauseAtOnce) {
   }
 }
 
+// Everything else an HTTP_JSON sync can fail with may go away by itself: it retries with backoff.
+TEST(RetryPolicyTest, TransientErrorsRetry) {
+  for (const char* code : {"TIMEOUT", "DNS", "CONNECTION_REFUSED", "TLS", "RATE_LIMITED", "SERVER_ERROR",
+                           "BAD_RESPONSE", "WORKER_LOST", "INTERNAL"}) {
+    EXPECT_FALSE(IsPermanentError(code)) << code;
+    ScheduleAfterRun next = AfterRun({3600, true, 0}, Failure(code), RetryPolicy{}, NoJitter);
+    EXPECT_TRUE(next.sync_enabled) << code;
+    EXPECT_EQ(next.next_sync_at, kDone + absl::Minutes(1)) << code;
+  }
+}
+
 TEST(RetryPolicyTest, RateLimitedWaitsForRetryAfter) {
   RunFinish f = Failure("RATE_LIMITED");
   f.retry_after = kDone + absl::Seconds(30);

@@ -42,52 +42,105 @@ std::string LateNote(const schedule::RunFinish& finish) {
 }  // namespace
 
 DispatchStore::DispatchStore(PgPool& pool, const Clock& clock, schedule::RetryPolicy policy,
-                             std::string replica_id, std::function<double()> uniform01)
+                             std::string replica_id, std::function<double()> uniform01,
+                             schedule::ConcurrencyLimits limits)
     : pool_(pool),
       clock_(clock),
       policy_(policy),
       replica_id_(std::move(replica_id)),
+      limits_(limits),
       started_at_(clock.Now()),
       uniform01_(std::move(uniform01)) {}
 
-absl::StatusOr<std::vector<ClaimedRun>> DispatchStore::Claim(const std::vector<std::string>& slots,
-                                                             absl::Duration lease) {
-  if (slots.empty()) return std::vector<ClaimedRun>{};
-  const absl::Time now = clock_.Now();
-  const int64_t now_us = absl::ToUnixMicros(now);
-  const int64_t lease_us = absl::ToUnixMicros(now + lease);
-  return pool_.Transact<std::vector<ClaimedRun>>([&](pqxx::work& tx) {
-    tx.exec_prepared1(sql::kCustomPlans.name);
-    std::vector<ClaimedRun> out;
-    for (const auto& row :
-         tx.exec_prepared(sql::kClaimPendingRuns.name, TextArray(slots), now_us, lease_us, replica_id_)) {
-      out.push_back(ClaimedFromRow(row));
+absl::StatusOr<Claimed> DispatchStore::Claim(const std::vector<std::string>& slots, absl::Duration lease) {
+  if (slots.empty()) return Claimed{};
+  return pool_.Transact<Claimed>([&](pqxx::work& tx) {
+    pqxx::row begin = tx.exec_prepared1(sql::kClaimBegin.name);
+    const schedule::ConcurrencyLimits in_force =
+        schedule::Strictest(limits_, {begin[3].as<int32_t>(), begin[4].as<int32_t>()});
+    if (!in_force.any()) {
+      const absl::Time now = clock_.Now();
+      return ClaimUnlimited(tx, slots, absl::ToUnixMicros(now), absl::ToUnixMicros(now + lease));
     }
-    if (out.size() < slots.size()) {
-      // The workers of the slots the manual runs took are not offered again.
-      std::map<std::string, int> taken;
-      for (const auto& c : out) ++taken[*c.run.worker_id];
-      std::vector<std::string> rest;
-      for (const std::string& w : slots) {
-        auto it = taken.find(w);
-        if (it != taken.end() && it->second > 0) {
-          --it->second;
-        } else {
-          rest.push_back(w);
-        }
+    // After the lock, so the count includes every run an earlier limited claim started (see queries.h).
+    tx.exec_prepared1(sql::kClaimLock.name);
+    schedule::ClaimRoom room(in_force, CountRunning(tx));
+    // The time after the count: a run's started_at is then never before the completion of the run whose
+    // end made room for it (that end committed before the count began).
+    const absl::Time now = clock_.Now();
+    const int64_t now_us = absl::ToUnixMicros(now);
+    const int64_t lease_us = absl::ToUnixMicros(now + lease);
+    Claimed out;
+    for (const Statement* claim : {&sql::kClaimPendingRunsLimited, &sql::kClaimDueRunsLimited}) {
+      const int n = room.Slots(static_cast<int>(slots.size() - out.runs.size()));
+      if (n == 0) break;
+      // Workers whose slots earlier runs took are not offered again.
+      const std::vector<std::string> offered(slots.begin() + out.runs.size(),
+                                             slots.begin() + out.runs.size() + n);
+      std::vector<std::optional<std::string>> hosts;
+      std::vector<std::optional<int64_t>> counts;
+      for (const auto& [host, count] : room.running().by_host) {
+        hosts.push_back(host);
+        counts.push_back(count);
       }
-      for (const auto& row :
-           tx.exec_prepared(sql::kClaimDueRuns.name, TextArray(rest), now_us, lease_us, replica_id_)) {
-        out.push_back(ClaimedFromRow(row));
+      for (const auto& row : tx.exec_prepared(claim->name, TextArray(offered), now_us, lease_us, replica_id_,
+                                              TextArray(room.FullHosts()), TextArray(hosts), IntArray(counts),
+                                              in_force.max_concurrent_syncs_per_host)) {
+        ClaimedRun c = ClaimedFromRow(row);
+        c.target_host = Opt<std::string>(row["run_target_host"]);
+        room.Started(c.target_host);
+        out.runs.push_back(std::move(c));
       }
     }
+    out.globally_full = room.GloballyFull();
+    out.full_hosts = room.FullHosts();
     return out;
   });
 }
 
-absl::StatusOr<std::optional<absl::Time>> DispatchStore::NextDue() {
-  return pool_.Transact<std::optional<absl::Time>>(
-      [&](pqxx::work& tx) { return TimeOf(tx.exec_prepared1(sql::kNextDue.name)[0]); });
+schedule::RunningSyncs DispatchStore::CountRunning(pqxx::work& tx) {
+  schedule::RunningSyncs running;
+  for (const auto& row : tx.exec_prepared(sql::kRunningByHost.name)) {
+    const int64_t n = row["running"].as<int64_t>();
+    running.total += n;
+    if (auto host = Opt<std::string>(row["host"])) running.by_host[*host] += n;
+  }
+  return running;
+}
+
+Claimed DispatchStore::ClaimUnlimited(pqxx::work& tx, const std::vector<std::string>& slots, int64_t now_us,
+                                      int64_t lease_us) {
+  Claimed out;
+  for (const auto& row :
+       tx.exec_prepared(sql::kClaimPendingRuns.name, TextArray(slots), now_us, lease_us, replica_id_)) {
+    out.runs.push_back(ClaimedFromRow(row));
+  }
+  if (out.runs.size() < slots.size()) {
+    // The workers of the slots the manual runs took are not offered again.
+    std::map<std::string, int> taken;
+    for (const auto& c : out.runs) ++taken[*c.run.worker_id];
+    std::vector<std::string> rest;
+    for (const std::string& w : slots) {
+      auto it = taken.find(w);
+      if (it != taken.end() && it->second > 0) {
+        --it->second;
+      } else {
+        rest.push_back(w);
+      }
+    }
+    for (const auto& row :
+         tx.exec_prepared(sql::kClaimDueRuns.name, TextArray(rest), now_us, lease_us, replica_id_)) {
+      out.runs.push_back(ClaimedFromRow(row));
+    }
+  }
+  return out;
+}
+
+absl::StatusOr<std::optional<absl::Time>> DispatchStore::NextDue(const std::vector<std::string>& full_hosts) {
+  return pool_.Transact<std::optional<absl::Time>>([&](pqxx::work& tx) {
+    if (full_hosts.empty()) return TimeOf(tx.exec_prepared1(sql::kNextDue.name)[0]);
+    return TimeOf(tx.exec_prepared1(sql::kNextDueOutsideHosts.name, TextArray(full_hosts))[0]);
+  });
 }
 
 absl::StatusOr<std::map<std::string, std::string>> DispatchStore::FinishRuns(
@@ -300,7 +353,8 @@ absl::Status DispatchStore::Heartbeat(const std::vector<WorkerInfo>& workers, ab
   return pool_
       .Transact<bool>([&](pqxx::work& tx) {
         const int64_t now_us = absl::ToUnixMicros(now);
-        tx.exec_prepared0(sql::kUpsertReplica.name, replica_id_, absl::ToUnixMicros(started_at_), now_us);
+        tx.exec_prepared0(sql::kUpsertReplica.name, replica_id_, absl::ToUnixMicros(started_at_), now_us,
+                          limits_.max_concurrent_syncs, limits_.max_concurrent_syncs_per_host);
         for (const WorkerInfo& w : workers) {
           tx.exec_prepared0(sql::kUpsertWorker.name, w.id, w.name, w.version, w.capacity, replica_id_, now_us,
                             w.draining);
@@ -374,6 +428,16 @@ absl::StatusOr<int32_t> DispatchStore::DueBacklog() {
   const int64_t now_us = absl::ToUnixMicros(clock_.Now());
   return pool_.Transact<int32_t>(
       [&](pqxx::work& tx) { return tx.exec_prepared1(sql::kDueBacklog.name, now_us)[0].as<int32_t>(); });
+}
+
+absl::StatusOr<ConcurrencyStatus> DispatchStore::Concurrency() {
+  return pool_.Transact<ConcurrencyStatus>([&](pqxx::work& tx) {
+    ConcurrencyStatus status;
+    pqxx::row limits = tx.exec_prepared1(sql::kLimitsInForce.name);
+    status.limits = {limits[0].as<int32_t>(), limits[1].as<int32_t>()};
+    status.running = CountRunning(tx);
+    return status;
+  });
 }
 
 }  // namespace syncd::store

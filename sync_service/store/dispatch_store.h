@@ -1,11 +1,10 @@
 // DispatchStore: the sync loop's side of the database. Claims due work for free worker slots, finishes
 // runs in batches and moves each integration's schedule on, keeps leases alive, fails runs whose lease ran
 // out, and records which replicas and workers are alive. Every method is one transaction; batches keep the
-// round trips per sync low.
+// round trips per sync low. Claims keep to the global concurrency limits (schedule::ConcurrencyLimits).
 //
-//   DispatchStore store(pool, clock, policy, "replica-1");
-//   absl::StatusOr<std::vector<ClaimedRun>> claimed = store.Claim({"worker-a", "worker-a", "worker-b"},
-//   lease);
+//   DispatchStore store(pool, clock, policy, "replica-1", uniform01, {.max_concurrent_syncs = 100});
+//   absl::StatusOr<Claimed> claimed = store.Claim({"worker-a", "worker-a", "worker-b"}, lease);
 #pragma once
 
 #include <functional>
@@ -18,6 +17,7 @@
 #include "common/clock.h"
 #include "common/pg_pool.h"
 #include "sync_service/domain/model.h"
+#include "sync_service/schedule/concurrency_limits.h"
 #include "sync_service/schedule/retry_policy.h"
 
 namespace syncd::store {
@@ -29,6 +29,23 @@ struct ClaimedRun {
   domain::IntegrationType integration_type = domain::IntegrationType::kDemo;
   // JSON object text, as stored.
   std::string integration_config;
+  // The integration's target host (set by claims under limits only).
+  std::optional<std::string> target_host;
+};
+
+// What a claim started, and what held the rest back.
+struct Claimed {
+  std::vector<ClaimedRun> runs;
+  // The global limit is reached: nothing more starts until a run ends (which wakes every replica).
+  bool globally_full = false;
+  // Hosts at their limit: their work waits for one of their runs to end.
+  std::vector<std::string> full_hosts;
+};
+
+// The limits in force across the replicas, and the syncs running now.
+struct ConcurrencyStatus {
+  schedule::ConcurrencyLimits limits;
+  schedule::RunningSyncs running;
 };
 
 // A run's end, as a worker reported it (or the reaper decided).
@@ -87,20 +104,23 @@ struct WorkerRow {
 
 class DispatchStore {
  public:
-  // `uniform01` draws the retry jitter.
+  // `uniform01` draws the retry jitter. `limits` are this replica's configured concurrency limits; the
+  // strictest of all live replicas' is in force (Heartbeat publishes them).
   DispatchStore(PgPool& pool, const Clock& clock, schedule::RetryPolicy policy, std::string replica_id,
-                std::function<double()> uniform01);
+                std::function<double()> uniform01, schedule::ConcurrencyLimits limits = {});
 
   const std::string& replica_id() const { return replica_id_; }
   // Told about the runs each FinishRuns ended, after its commit, on the calling thread. Set before use.
   void SetFinishedObserver(FinishedObserver observer) { finished_observer_ = std::move(observer); }
 
-  // Starts runs for up to slots.size() pieces of work: waiting manual runs first, then due integrations.
-  // slots[i] is the worker that gets the i-th run.
-  absl::StatusOr<std::vector<ClaimedRun>> Claim(const std::vector<std::string>& slots, absl::Duration lease);
+  // Starts runs for up to slots.size() pieces of work: waiting manual runs first, then due integrations,
+  // within the concurrency limits in force across all replicas. slots[i] is the worker that gets the i-th
+  // run (the first ones are used when the limits leave fewer).
+  absl::StatusOr<Claimed> Claim(const std::vector<std::string>& slots, absl::Duration lease);
 
-  // When there may be work again: the earliest next_sync_at or waiting manual run (nullopt: none at all).
-  absl::StatusOr<std::optional<absl::Time>> NextDue();
+  // When there may be work again: the earliest next_sync_at or waiting manual run (nullopt: none at all),
+  // passing over integrations whose target host is one of `full_hosts`.
+  absl::StatusOr<std::optional<absl::Time>> NextDue(const std::vector<std::string>& full_hosts = {});
 
   // Finishes the runs and moves their integrations' schedules on. Returns run id -> integration id of the
   // runs this call finished; the others had finished already (a repeated or late result) and are left as
@@ -130,12 +150,18 @@ class DispatchStore {
   absl::StatusOr<std::vector<WorkerRow>> ListWorkers(absl::Duration fresh);
   absl::StatusOr<bool> SchedulerRunning(absl::Duration fresh);
   absl::StatusOr<int32_t> DueBacklog();
+  absl::StatusOr<ConcurrencyStatus> Concurrency();
 
  private:
+  Claimed ClaimUnlimited(pqxx::work& tx, const std::vector<std::string>& slots, int64_t now_us,
+                         int64_t lease_us);
+  schedule::RunningSyncs CountRunning(pqxx::work& tx);
+
   PgPool& pool_;
   const Clock& clock_;
   const schedule::RetryPolicy policy_;
   const std::string replica_id_;
+  const schedule::ConcurrencyLimits limits_;
   const absl::Time started_at_;
   std::function<double()> uniform01_;
   FinishedObserver finished_observer_;

@@ -56,15 +56,15 @@ inline const Statement kCountIntegrations = {"count_integrations", "SELECT count
 inline const Statement kInsertIntegration = {
     "insert_integration",
     "INSERT INTO integrations (name, type, config, sync_interval_seconds, sync_enabled, next_sync_at, "
-    "created_at, updated_at) "
-    "VALUES ($1, $2, $3::jsonb, $4, $5, " SYNCD_TS_IN(6) ", " SYNCD_TS_IN(7) ", " SYNCD_TS_IN(7) ") "
+    "created_at, updated_at, target_host) "
+    "VALUES ($1, $2, $3::jsonb, $4, $5, " SYNCD_TS_IN(6) ", " SYNCD_TS_IN(7) ", " SYNCD_TS_IN(7) ", $8) "
     "RETURNING id::text"};
 
 inline const Statement kUpdateIntegration = {
     "update_integration",
     "UPDATE integrations SET name = $2, type = $3, config = $4::jsonb, sync_interval_seconds = $5, "
     "sync_enabled = $6, next_sync_at = " SYNCD_TS_IN(7) ", retry_count = $8, paused_reason = $9, "
-    "updated_at = " SYNCD_TS_IN(10) " WHERE id = $1"};
+    "updated_at = " SYNCD_TS_IN(10) ", target_host = $11 WHERE id = $1"};
 
 // Deleting an integration: lock it (so no run can start meanwhile), delete its runs, then the row.
 inline const Statement kDeleteRunsOfIntegration = {"delete_runs_of_integration",
@@ -154,6 +154,102 @@ inline const Statement kClaimDueRuns = {
         "    ON CONFLICT (integration_id) WHERE status IN ('PENDING', 'RUNNING') DO NOTHING RETURNING r.*) "
         "SELECT ") + kRunColumns + kAssignmentColumns + " FROM ins r JOIN integrations i ON i.id = r.integration_id"};
 
+// --- Claims under concurrency limits ---------------------------------------------------------------
+//
+// Every claim starts with kClaimBegin. When no replica has a limit configured, the claim goes on with the
+// statements above and costs nothing more. Otherwise it takes kClaimLock, a transaction-level advisory lock
+// that serialises limited claims across all replicas, and only then counts the running syncs
+// (kRunningByHost): under READ COMMITTED every statement sees what committed before it began, so the count
+// includes every run that an earlier holder of the lock started. Counting in the same statement as the lock
+// would use a snapshot taken before the wait, and two replicas could both see room for the same slot.
+
+// The claim's custom plans (as kCustomPlans), and the strictest limits the replicas are configured with
+// (0 = none). Rows of replicas that died stay until a live replica's presence refresh removes them, so a
+// limit holds a little longer rather than less.
+inline const Statement kClaimBegin = {
+    "claim_begin",
+    "SELECT set_config('plan_cache_mode', 'force_custom_plan', true), set_config('enable_hashjoin', 'off', true), "
+    "set_config('enable_mergejoin', 'off', true), "
+    "COALESCE((SELECT min(max_concurrent_syncs) FROM replicas WHERE max_concurrent_syncs > 0), 0), "
+    "COALESCE((SELECT min(max_concurrent_syncs_per_host) FROM replicas WHERE max_concurrent_syncs_per_host > 0), 0)"};
+
+// The limits in force, for the status API (the same rule as kClaimBegin).
+inline const Statement kLimitsInForce = {
+    "limits_in_force",
+    "SELECT COALESCE((SELECT min(max_concurrent_syncs) FROM replicas WHERE max_concurrent_syncs > 0), 0), "
+    "COALESCE((SELECT min(max_concurrent_syncs_per_host) FROM replicas WHERE max_concurrent_syncs_per_host > 0), 0)"};
+
+// Any fixed number: the key of the lock that limited claims take.
+inline const Statement kClaimLock = {"claim_lock", "SELECT pg_advisory_xact_lock(7955213004161303139)"};
+
+// Running syncs by target host (NULL: integrations without one). A run handed out while no limit was in
+// force has no host of its own and counts with its integration's (looked up only then: 10x cheaper than a
+// join for a thousand running syncs). The condition on status matches the partial index of active runs.
+inline const Statement kRunningByHost = {
+    "running_by_host",
+    "SELECT COALESCE(r.target_host, (SELECT i.target_host FROM integrations i WHERE i.id = r.integration_id)) "
+    "  AS host, count(*) AS running "
+    "FROM sync_runs r WHERE r.status IN ('PENDING', 'RUNNING') AND r.status = 'RUNNING' GROUP BY 1"};
+
+// Of the candidates, keeps those whose host still has room: the nth candidate of a host may start when
+// running($6 hosts, $7 counts) + n <= $8 (0: no per-host limit).
+#define SYNCD_HOST_ROOM(cte, order)                                                                       \
+  "  h AS (SELECT " cte ".*, row_number() OVER (PARTITION BY " cte ".target_host ORDER BY " order         \
+  ") AS nth FROM " cte "), "                                                                               \
+  "  k AS (SELECT h.* FROM h WHERE h.target_host IS NULL OR $8 = 0 OR h.nth + COALESCE((SELECT b.n "       \
+  "      FROM unnest($6::text[], $7::bigint[]) AS b(host, n) WHERE b.host = h.target_host), 0) <= $8), "
+// Integrations whose host ($5) is at its limit are passed over, so they do not hold up other hosts' work.
+#define SYNCD_HOST_NOT_FULL(alias) "AND (" alias ".target_host IS NULL OR " alias ".target_host <> ALL($5::text[])) "
+
+// kClaimPendingRuns under limits: $1 holds only as many slots as the global limit leaves.
+inline const Statement kClaimPendingRunsLimited = {
+    "claim_pending_runs_limited",
+    std::string(
+        "WITH p AS (SELECT r.id, r.created_at, i.target_host FROM sync_runs r "
+        "    JOIN integrations i ON i.id = r.integration_id WHERE r.status = 'PENDING' " SYNCD_HOST_NOT_FULL("i")
+        "    ORDER BY r.created_at, r.id LIMIT cardinality($1::text[]) FOR UPDATE OF r SKIP LOCKED), "
+        SYNCD_HOST_ROOM("p", "p.created_at, p.id")
+        "  n AS (SELECT k.id, k.target_host, row_number() OVER (ORDER BY k.created_at, k.id) AS slot FROM k), "
+        "  u AS (UPDATE sync_runs r SET status = 'RUNNING', started_at = " SYNCD_TS_IN(2) ", "
+        "      worker_id = ($1::text[])[n.slot], lease_expires_at = " SYNCD_TS_IN(3) ", replica_id = $4, "
+        "      target_host = n.target_host "
+        "    FROM n WHERE r.id = n.id RETURNING r.*) "
+        "SELECT ") + kRunColumns + kAssignmentColumns + ", r.target_host AS run_target_host "
+        "FROM u r JOIN integrations i ON i.id = r.integration_id"};
+
+// kClaimDueRuns under limits.
+inline const Statement kClaimDueRunsLimited = {
+    "claim_due_runs_limited",
+    std::string(
+        "WITH due AS (SELECT i.id, i.next_sync_at, i.retry_count, i.target_host FROM integrations i "
+        "    WHERE i.sync_enabled AND i.next_sync_at <= " SYNCD_TS_IN(2) " " SYNCD_NOT_IN_FLIGHT("i") " "
+        SYNCD_HOST_NOT_FULL("i")
+        "    ORDER BY i.next_sync_at, i.id LIMIT cardinality($1::text[]) FOR UPDATE OF i SKIP LOCKED), "
+        SYNCD_HOST_ROOM("due", "due.next_sync_at, due.id")
+        "  n AS (SELECT k.*, row_number() OVER (ORDER BY k.next_sync_at, k.id) AS slot FROM k), "
+        "  ins AS (INSERT INTO sync_runs AS r (integration_id, status, trigger, attempt, scheduled_for, created_at, "
+        "        started_at, worker_id, lease_expires_at, replica_id, target_host) "
+        "      SELECT n.id, 'RUNNING', CASE WHEN n.retry_count > 0 THEN 'RETRY' ELSE 'SCHEDULED' END, "
+        "        n.retry_count + 1, n.next_sync_at, " SYNCD_TS_IN(2) ", " SYNCD_TS_IN(2) ", ($1::text[])[n.slot], "
+        "        " SYNCD_TS_IN(3) ", $4, n.target_host FROM n "
+        "    ON CONFLICT (integration_id) WHERE status IN ('PENDING', 'RUNNING') DO NOTHING RETURNING r.*) "
+        "SELECT ") + kRunColumns + kAssignmentColumns + ", r.target_host AS run_target_host "
+        "FROM ins r JOIN integrations i ON i.id = r.integration_id"};
+
+// kNextDue, passing over integrations whose host ($1) is at its limit: they wait for a run to end (which
+// wakes every replica), not for a time.
+inline const Statement kNextDueOutsideHosts = {
+    "next_due_outside_hosts",
+    "SELECT " SYNCD_TS_OUT("LEAST((SELECT min(i.next_sync_at) FROM integrations i "
+                           "WHERE i.sync_enabled AND i.next_sync_at IS NOT NULL " SYNCD_NOT_IN_FLIGHT("i") " "
+                           "AND (i.target_host IS NULL OR i.target_host <> ALL($1::text[]))), "
+                           "(SELECT min(r.created_at) FROM sync_runs r JOIN integrations i ON i.id = r.integration_id "
+                           "WHERE r.status = 'PENDING' "
+                           "AND (i.target_host IS NULL OR i.target_host <> ALL($1::text[]))))")};
+
+#undef SYNCD_HOST_ROOM
+#undef SYNCD_HOST_NOT_FULL
+
 // When the dispatcher must look again: the earliest due integration or waiting manual run.
 inline const Statement kNextDue = {
     "next_due",
@@ -228,10 +324,14 @@ inline const Statement kExtendLeases = {
     "UPDATE sync_runs SET lease_expires_at = " SYNCD_TS_IN(2) ", replica_id = $3, worker_id = $4 "
     "WHERE id = ANY($1::uuid[]) AND status = 'RUNNING' RETURNING id::text"};
 
+// A replica's presence, with the concurrency limits it is configured with ($4, $5; 0 = unlimited).
 inline const Statement kUpsertReplica = {
     "upsert_replica",
-    "INSERT INTO replicas (id, started_at, last_seen_at) VALUES ($1, " SYNCD_TS_IN(2) ", " SYNCD_TS_IN(3) ") "
-    "ON CONFLICT (id) DO UPDATE SET last_seen_at = EXCLUDED.last_seen_at"};
+    "INSERT INTO replicas (id, started_at, last_seen_at, max_concurrent_syncs, max_concurrent_syncs_per_host) "
+    "VALUES ($1, " SYNCD_TS_IN(2) ", " SYNCD_TS_IN(3) ", $4, $5) "
+    "ON CONFLICT (id) DO UPDATE SET last_seen_at = EXCLUDED.last_seen_at, "
+    "  max_concurrent_syncs = EXCLUDED.max_concurrent_syncs, "
+    "  max_concurrent_syncs_per_host = EXCLUDED.max_concurrent_syncs_per_host"};
 
 inline const Statement kDeleteReplica = {"delete_replica", "DELETE FROM replicas WHERE id = $1"};
 
@@ -357,6 +457,13 @@ inline std::vector<const Statement*> AllStatements() {
           &sql::kClaimPendingRuns,
           &sql::kClaimDueRuns,
           &sql::kNextDue,
+          &sql::kClaimBegin,
+          &sql::kLimitsInForce,
+          &sql::kClaimLock,
+          &sql::kRunningByHost,
+          &sql::kClaimPendingRunsLimited,
+          &sql::kClaimDueRunsLimited,
+          &sql::kNextDueOutsideHosts,
           &sql::kLockSchedules,
           &sql::kFinishRuns,
           &sql::kUpdateSchedules,

@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/grpc_status.h"
+#include "sync_service/domain/target_host.h"
 #include "sync_service/store/queries.h"
 #include "sync_service/store/rows.h"
 
@@ -24,7 +25,8 @@ absl::Status NameTakenIfDuplicate(absl::Status status, const std::string& name) 
 void WriteIntegration(pqxx::work& tx, const Integration& i) {
   tx.exec_prepared0(sql::kUpdateIntegration.name, i.id, i.name, std::string(domain::Name(i.type)),
                     i.config.dump(), i.sync_interval_seconds, i.sync_enabled, MicrosOf(i.next_sync_at),
-                    i.retry_count, i.paused_reason, absl::ToUnixMicros(i.updated_at));
+                    i.retry_count, i.paused_reason, absl::ToUnixMicros(i.updated_at),
+                    domain::TargetHost(i.type, i.config));
 }
 
 }  // namespace
@@ -41,7 +43,8 @@ absl::StatusOr<Integration> SyncStore::CreateIntegration(const domain::Integrati
     const std::string id =
         tx.exec_prepared1(sql::kInsertIntegration.name, fresh.name, std::string(domain::Name(fresh.type)),
                           fresh.config.dump(), fresh.sync_interval_seconds, fresh.sync_enabled,
-                          MicrosOf(fresh.next_sync_at), absl::ToUnixMicros(fresh.created_at))[0]
+                          MicrosOf(fresh.next_sync_at), absl::ToUnixMicros(fresh.created_at),
+                          domain::TargetHost(fresh.type, fresh.config))[0]
             .as<std::string>();
     tx.exec_prepared(sql::kNotifyDispatch.name);
     return IntegrationFromRow(tx.exec_prepared1(sql::kGetIntegration.name, id));

@@ -50,8 +50,6 @@ class SyncServiceProcess {
   const std::string& address() const { return address_; }
   // "127.0.0.1:<port>" of its Prometheus /metrics (HTTP); empty when turned off.
   const std::string& metrics_address() const { return metrics_address_; }
-  // The path of its log file.
-  const std::string& log_path() const { return log_path_; }
   const std::shared_ptr<grpc::Channel>& channel() const { return channel_; }
   // Replaced by Restart(): fetch it again afterwards.
   syncd::v1::SyncService::Stub& stub() { return *stub_; }
@@ -70,6 +68,8 @@ class SyncServiceProcess {
 
   // The last lines of the service log (across restarts), for failure messages.
   std::string LogTail(int max_lines = 60) const;
+  // The log file (across restarts), e.g. to check what was never logged.
+  const std::string& log_path() const { return log_path_; }
 
  private:
   explicit SyncServiceProcess(SyncServiceOptions options) : options_(std::move(options)) {}

@@ -67,7 +67,7 @@ class WorkerProcess {
 
   // The last lines of the worker log, for failure messages.
   std::string LogTail(int max_lines = 60) const;
-  // The path of its log file.
+  // The log file (across restarts), e.g. to check what was never logged.
   const std::string& log_path() const { return log_path_; }
 
  private:

@@ -1,11 +1,15 @@
 // Every SyncService route through the gateway, with the JSON shapes of docs/api.md: real PostgreSQL, real
 // sync_service, real gateway, plain HTTP.
 #include <gmock/gmock.h>
+#include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include <mutex>
+
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "grpc/health/v1/health.grpc.pb.h"
 #include "tests/integration/gateway_fixture.h"
 
 namespace syncd::testing {
@@ -359,6 +363,73 @@ TEST_F(GatewayApiTest, WithoutTheDescriptorSetTheAnnotatedRouteIsUnknown) {
   ApiResponse r = Send("GET", "/api/test/health");
   EXPECT_EQ(r.status, 404) << r;
   EXPECT_EQ(r.json["code"], 5);
+}
+
+// The metadata the gateway sends, as a gRPC server sees it. sync_service has no use for Authorization, so a
+// health service in this process (served through the test descriptor set's annotation) records it.
+class RecordingHealth final : public grpc::health::v1::Health::Service {
+ public:
+  grpc::Status Check(grpc::ServerContext* context, const grpc::health::v1::HealthCheckRequest*,
+                     grpc::health::v1::HealthCheckResponse* response) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    metadata_.clear();
+    for (const auto& [k, v] : context->client_metadata())
+      metadata_.emplace(std::string(k.data(), k.size()), std::string(v.data(), v.size()));
+    deadline_left_ = context->deadline() - std::chrono::system_clock::now();
+    response->set_status(grpc::health::v1::HealthCheckResponse::SERVING);
+    return grpc::Status::OK;
+  }
+  std::multimap<std::string, std::string> metadata() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return metadata_;
+  }
+  std::chrono::system_clock::duration deadline_left() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return deadline_left_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::multimap<std::string, std::string> metadata_;
+  std::chrono::system_clock::duration deadline_left_{};
+};
+
+TEST(GatewayMetadataTest, ForwardsAuthorizationRequestIdAndDeadline) {
+  RecordingHealth health;
+  int port = 0;
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+  builder.RegisterService(&health);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  ASSERT_NE(server, nullptr);
+
+  GatewayProcessOptions options;
+  options.sync_service_address = absl::StrCat("127.0.0.1:", port);
+  options.extra_args = {absl::StrCat("--descriptor_set=", GATEWAY_TEST_DESCRIPTOR_SET),
+                        "--default_deadline=7s"};
+  absl::StatusOr<std::unique_ptr<GatewayProcess>> gateway = GatewayProcess::Start(options);
+  ASSERT_TRUE(gateway.ok()) << gateway.status();
+
+  HttpResponse r = (*gateway)->Send("GET", "/api/test/health", "",
+                                    {{"Authorization", "Bearer t0ken"}, {"X-Request-Id", "req-42"}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  std::multimap<std::string, std::string> metadata = health.metadata();
+  EXPECT_THAT(metadata,
+              ::testing::Contains(std::make_pair(std::string("authorization"), std::string("Bearer t0ken"))));
+  EXPECT_THAT(metadata,
+              ::testing::Contains(std::make_pair(std::string("x-request-id"), std::string("req-42"))));
+  // No Grpc-Timeout: --default_deadline.
+  EXPECT_GT(health.deadline_left(), std::chrono::seconds(5));
+  EXPECT_LE(health.deadline_left(), std::chrono::seconds(7));
+
+  r = (*gateway)->Send("GET", "/api/test/health", "", {{"Grpc-Timeout", "2S"}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_LE(health.deadline_left(), std::chrono::seconds(2));
+  EXPECT_EQ(health.metadata().count("authorization"), 0u);
+  EXPECT_EQ(health.metadata().find("x-request-id")->second, r.Header("X-Request-Id"));
+
+  (*gateway)->Stop();
+  server->Shutdown();
 }
 
 }  // namespace

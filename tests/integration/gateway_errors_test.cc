@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "tests/harness/postgres.h"
 #include "tests/integration/gateway_fixture.h"
 
 namespace syncd::testing {
@@ -72,6 +74,7 @@ TEST_F(GatewayErrorsTest, WrongJsonTypeIs400) {
   ApiResponse r = Send("POST", "/api/integrations", R"({"name": "Orders", "type": "FTP"})");
   EXPECT_EQ(r.status, 400) << r;
   EXPECT_EQ(r.json["code"], 3);
+  EXPECT_THAT(ViolationFields(r.json), ElementsAre("type"));
 }
 
 TEST_F(GatewayErrorsTest, BadAndUnknownQueryParametersAre400) {
@@ -133,6 +136,38 @@ TEST_F(GatewayErrorsTest, SyncServiceDownIs503Json) {
   EXPECT_EQ(ready.status, 503) << ready;
   EXPECT_EQ(ready.json["code"], 14);
   EXPECT_EQ(Send("GET", "/healthz").status, 200);
+}
+
+// sync_service restarting on the same address: 503 while it is away, served again once it is back, without
+// restarting the gateway. (The gateway caps the channel's reconnect backoff at 2 s; this test does not time
+// that, it shows that the same gateway recovers.)
+class GatewayRecoveryTest : public GatewayTest {
+ protected:
+  void ConfigureService(SyncServiceOptions& options) override {
+    absl::StatusOr<int> port = PickFreePort();
+    ASSERT_TRUE(port.ok()) << port.status();
+    options.listen = absl::StrCat("127.0.0.1:", *port);
+  }
+};
+
+TEST_F(GatewayRecoveryTest, ServesAgainAfterSyncServiceComesBack) {
+  CreateDemo("Orders");
+  service().Kill();
+  ApiResponse down = Send("GET", "/api/integrations");
+  EXPECT_EQ(down.status, 503) << down;
+  // Stay down long enough for the channel to back off a few times.
+  absl::SleepFor(absl::Seconds(3));
+  EXPECT_EQ(Send("GET", "/api/integrations").status, 503);
+
+  ASSERT_TRUE(service().Restart().ok());
+  ApiResponse up;
+  const absl::Time deadline = absl::Now() + absl::Seconds(15);
+  while ((up = Send("GET", "/api/integrations")).status != 200 && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(200));
+  }
+  ASSERT_EQ(up.status, 200) << up;
+  EXPECT_EQ(up.json["integrations"][0]["name"], "Orders");
+  EXPECT_EQ(Send("GET", "/readyz").status, 200);
 }
 
 }  // namespace

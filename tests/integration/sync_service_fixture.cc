@@ -38,7 +38,11 @@ v1::Integration HttpJsonIntegration(const std::string& name, const std::string& 
   v1::Integration integration;
   integration.set_name(name);
   integration.set_type(v1::Integration::HTTP_JSON);
-  (*integration.mutable_config()->mutable_fields())["url"].set_string_value(url);
+  auto& config = *integration.mutable_config()->mutable_fields();
+  config["url"].set_string_value(url);
+  // Required by HTTP_JSON: where the records are in a response, and a record's id.
+  config["recordsPath"].set_string_value("/items");
+  config["idField"].set_string_value("/id");
   return integration;
 }
 

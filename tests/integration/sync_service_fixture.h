@@ -43,6 +43,7 @@ std::unique_ptr<grpc::ClientContext> NewContext();
 
 // --- request builders ---
 v1::Integration DemoIntegration(const std::string& name);
+// An HTTP_JSON integration reading `url` with recordsPath "/items" and idField "/id".
 v1::Integration HttpJsonIntegration(const std::string& name, const std::string& url);
 google::protobuf::Value NumberValue(double number);
 google::protobuf::Value NullValue();

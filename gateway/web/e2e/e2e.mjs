@@ -291,6 +291,61 @@ async function mainPhase() {
     await dialog().waitFor({ state: 'detached', timeout: kWait });
   });
 
+  await step('paused by a failure: the card says why and how to fix it, and Resume resumes', async () => {
+    const c = card(failing);
+    // AUTH_FAILED cannot be fixed by retrying: syncd pauses the schedule at once.
+    await textMatches(light(c), /^Paused after failures$/, 'the status label');
+    await textMatches(c.getByTestId('paused-reason'), /AUTH_FAILED.*Suggested fix: The source rejected the credentials/, 'the paused reason');
+    await c.getByTestId('paused-reason').getByRole('button', { name: 'Resume' }).click();
+    await until('the paused reason to go', async () => (await c.getByTestId('paused-reason').count()) === 0);
+    await textMatches(light(c), /^Last sync failed$/, 'the status label after resuming');
+    // The Sync now outcome stands in for the warning until it is dismissed.
+    await c.getByRole('button', { name: 'Dismiss the sync outcome' }).click();
+    await textMatches(c.getByTestId('last-failure'), /^Last sync failed: The demo source failed this sync on purpose/, 'the last failure warning');
+    const fromApi = await api('GET', `/api/integrations/${await c.getAttribute('data-integration-id')}`);
+    check(fromApi.syncEnabled === true && fromApi.pausedReason === undefined, `the API says resumed: ${JSON.stringify(fromApi)}`);
+  });
+
+  await step('HTTP_JSON: a bad URL is refused beside its field; a token is shown as set, never echoed', async () => {
+    const secret = 'e2e-s3cr3t-token-value';
+    const name = 'E2E billing API';
+    await page.getByRole('button', { name: 'New integration' }).click();
+    await dialog().waitFor({ timeout: kWait });
+    const form = dialog();
+    await form.getByLabel('Name', { exact: true }).fill(name);
+    await form.getByLabel('Type').selectOption('HTTP_JSON');
+    await form.getByLabel('URL').fill('ftp://example.com/items');
+    await form.getByLabel('Authentication').selectOption('bearer');
+    await form.getByLabel('Token').fill(secret);
+    await form.getByLabel('Records path').fill('/data');
+    await form.getByLabel('ID field').fill('/id');
+    await form.getByLabel('Sync interval').selectOption({ label: 'Manual only' });
+    await form.getByRole('button', { name: 'Create integration' }).click();
+    const url = await until('an error beside URL', async () => {
+      const e = await errorBeside('URL');
+      return e.text ? e : false;
+    });
+    check(/http/.test(url.text), `the URL error says what is allowed: "${url.text}"`);
+    await form.getByLabel('URL').fill('http://127.0.0.1:9/items');
+    await form.getByRole('button', { name: 'Create integration' }).click();
+    await dialog().waitFor({ state: 'detached', timeout: kWait });
+    const c = card(name);
+    await c.waitFor({ timeout: kWait });
+    const id = await c.getAttribute('data-integration-id');
+    check((await api('GET', `/api/integrations/${id}`)).config.auth.token === '********', 'the API masks the token');
+
+    await c.getByRole('button', { name: 'Edit' }).click();
+    await dialog().waitFor({ timeout: kWait });
+    const token = dialog().getByLabel('Token');
+    check((await token.inputValue()) === '', 'the token field is empty');
+    check((await token.getAttribute('placeholder')) === 'set', 'the token field says it is set');
+    check(!(await page.content()).includes(secret), 'the secret is nowhere in the page');
+    // Save without touching the token: it is kept (the worker still has it; the API still masks it).
+    await dialog().getByRole('button', { name: 'Save changes' }).click();
+    await dialog().waitFor({ state: 'detached', timeout: kWait });
+    check((await api('GET', `/api/integrations/${id}`)).config.auth.token === '********', 'the token is still set');
+  });
+
   await step('keyboard: the New integration dialog opens with Enter and closes with Escape, focus returns', async () => {
     const button = page.getByRole('button', { name: 'New integration' });
     await button.focus();

@@ -163,9 +163,15 @@ export function App({ api = kDefaultApi }: { api?: Api }) {
             Integrations
           </h2>
           {list.data === undefined && list.error === undefined && <p aria-live="polite">Loading integrations…</p>}
-          {list.data === undefined && list.error !== undefined && !(list.error as { unreachable?: boolean }).unreachable && (
+          {list.error !== undefined && !(list.error as { unreachable?: boolean }).unreachable && (
             <p className="banner banner-error" role="alert">
-              Could not load the integrations: {list.error instanceof Error ? list.error.message : String(list.error)}
+              {list.data === undefined ? 'Could not load the integrations' : 'Could not refresh the integrations'}:{' '}
+              {list.error instanceof Error ? list.error.message : String(list.error)}
+            </p>
+          )}
+          {(list.data?.total ?? 0) > integrations.length && (
+            <p className="muted" role="note">
+              Showing the first {integrations.length} of {list.data?.total} integrations (by name).
             </p>
           )}
           {list.data !== undefined && integrations.length === 0 && (

@@ -79,7 +79,6 @@ export function usePoll<T>(load: () => Promise<T>, everyMs: number, key = ''): P
       stopped = true;
       if (timer) clearTimeout(timer);
     };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [everyMs, key, refresh]);
 
   useEffect(

@@ -125,7 +125,7 @@ export function HistoryDialog(props: { api: Api; integration: Integration; onClo
         </div>
       )}
       {total > 0 && (
-        <Pager page={page} pageSize={kHistoryPageSize} total={total} noun="runs" onPage={setPage} />
+        <Pager page={page} pageSize={kHistoryPageSize} total={total} noun={['run', 'runs']} onPage={setPage} />
       )}
     </Modal>
   );

@@ -103,3 +103,19 @@ describe('IntegrationCard', () => {
     expect(await screen.findByRole('alert')).toHaveTextContent('Pause failed: sync_service unavailable');
   });
 });
+
+describe('IntegrationCard outcome', () => {
+  it('hides an old Sync now outcome while another run is going', () => {
+    const outcome = { id: 'r1', integrationId: 'i1', status: 'SUCCESS' as const, trigger: 'MANUAL' as const };
+    render(
+      <IntegrationCard
+        integration={{ ...healthy, status: 'SYNCING' }}
+        now={now}
+        tracked={{ runId: 'r1', alreadyRunning: false, outcome }}
+        actions={actions()}
+      />,
+    );
+    expect(screen.getByTestId('sync-running')).toBeInTheDocument();
+    expect(screen.queryByTestId('sync-outcome')).toBeNull();
+  });
+});

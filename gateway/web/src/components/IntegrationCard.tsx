@@ -95,7 +95,8 @@ export function IntegrationCard(props: {
         </p>
       )}
 
-      {tracked?.outcome && (
+      {/* A run started since (by the schedule or someone else) makes the outcome old news. */}
+      {tracked?.outcome && !running && (
         <div
           className={tracked.outcome.status === 'SUCCESS' ? 'card-outcome outcome-ok' : 'card-outcome outcome-bad'}
           role="status"
@@ -109,7 +110,7 @@ export function IntegrationCard(props: {
 
       {it.pausedReason && paused && (
         <div className="card-warning warning-red" data-testid="paused-reason">
-          <strong>Paused after repeated failures.</strong> {it.pausedReason}
+          <strong>Paused by syncd.</strong> {it.pausedReason}
           <div>
             <button type="button" aria-describedby={headingId} className="button-primary" onClick={() => act('Resume', actions.onResume)} disabled={!!busy}>
               Resume

@@ -52,7 +52,7 @@ export function RecordsDialog(props: { api: Api; integration: Integration; onClo
           </table>
         </div>
       )}
-      {total > 0 && <Pager page={page} pageSize={kPageSize} total={total} noun="records" onPage={setPage} />}
+      {total > 0 && <Pager page={page} pageSize={kPageSize} total={total} noun={['record', 'records']} onPage={setPage} />}
     </Modal>
   );
 }

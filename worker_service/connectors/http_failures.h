@@ -1,0 +1,48 @@
+// What an HTTP_JSON sync tells an admin when a request fails: a stable error code, a message with the
+// specifics (host, HTTP status, the JSON pointer, the byte offset), and a fix to try. Pure: the connector
+// hands in what libcurl and the server said; nothing here does I/O.
+//
+//   SyncFailure f = TransportFailure(CURLE_COULDNT_RESOLVE_HOST, "api.example.com", "", 30);
+//   // f.code == "DNS", f.message names the host, f.suggestion says to check the URL's host name.
+#pragma once
+
+#include <curl/curl.h>
+
+#include <optional>
+#include <string>
+
+#include "absl/time/time.h"
+#include "worker_service/connectors/connector.h"
+
+namespace syncd::worker {
+
+// A request that got no HTTP answer: libcurl's `code` (with its `detail` text) for a request to `host`
+// that had `timeout_seconds` to finish.
+SyncFailure TransportFailure(CURLcode code, const std::string& host, const std::string& detail,
+                             int timeout_seconds);
+
+// An HTTP answer that is not a success (status outside 2xx). `body_excerpt` is the start of the response
+// body (shown, shortened, for 4xx/5xx); `retry_after` is set for a 429 that said when to come back.
+SyncFailure HttpStatusFailure(int status, const std::string& host, const std::string& path,
+                              const std::string& body_excerpt, std::optional<absl::Time> retry_after);
+
+// A 2xx answer that is not JSON: the parser stopped at byte `offset`.
+SyncFailure NotJsonFailure(const std::string& host, const std::string& path, size_t offset,
+                           const std::string& parser_message, const std::string& content_type);
+// The response has nothing at `records_path`, or something that is not an array.
+SyncFailure RecordsPathFailure(const std::string& host, const std::string& records_path, bool missing,
+                               const std::string& found_type, const std::string& top_level_keys);
+// Record number `index` (0-based) of page `page` has no usable id at `id_field`.
+SyncFailure RecordIdFailure(const std::string& records_path, const std::string& id_field, int page,
+                            size_t index, const std::string& problem);
+// Record number `index` of page `page` is not a JSON object.
+SyncFailure RecordNotObjectFailure(const std::string& records_path, int page, size_t index,
+                                   const std::string& found_type);
+// The response is larger than `limit_bytes`.
+SyncFailure ResponseTooLargeFailure(const std::string& host, size_t limit_bytes);
+// A config the worker cannot use (saved before a rule existed): `field` and what is wrong with it.
+SyncFailure ConfigFailure(const std::string& field, const std::string& description);
+// The sync was stopped: TIMEOUT when its deadline passed, CANCELLED otherwise.
+SyncFailure StoppedFailure(bool deadline_passed, int pages, int records);
+
+}  // namespace syncd::worker
