@@ -1,6 +1,6 @@
 // demo_seed: creates scripts/run's demo integrations through the SyncService API, once: an integration
 // whose name is taken already (ALREADY_EXISTS) is kept, so running it again duplicates nothing (an HTTP_JSON
-// one is only pointed at the demo source's current URL).
+// one is only pointed at the demo source's current URL, and one its failures paused is resumed).
 //
 //   demo_seed --sync_service_address=localhost:50051 --demo_source_url=http://127.0.0.1:8090
 #include <grpcpp/grpcpp.h>
@@ -46,6 +46,19 @@ bool PointAtSource(v1::SyncService::Stub& stub, const v1::Integration& wanted) {
   }
   for (const v1::Integration& existing : list.integrations()) {
     if (existing.name() != wanted.name()) continue;
+    // A demo paused by its failures on an earlier run syncs again on this one.
+    if (existing.has_sync_enabled() && !existing.sync_enabled()) {
+      v1::UpdateSyncSettingsRequest resume;
+      resume.set_id(existing.id());
+      resume.set_sync_enabled(true);
+      v1::Integration resumed;
+      if (grpc::Status s = stub.UpdateSyncSettings(Context().get(), resume, &resumed); !s.ok()) {
+        std::fprintf(stderr, "failed   resuming \"%s\": %s\n", wanted.name().c_str(),
+                     s.error_message().c_str());
+        return false;
+      }
+      std::fprintf(stderr, "resumed  \"%s\" (paused on an earlier run)\n", wanted.name().c_str());
+    }
     const auto& have = existing.config().fields();
     const auto& want = wanted.config().fields();
     const bool same_url = have.count("url") == 0 || want.count("url") == 0 ||

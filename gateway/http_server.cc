@@ -13,6 +13,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
+#include "common/metrics.h"
+#include "gateway/http_metrics.h"
 #include "gateway/serving/request_headers.h"
 #include "gateway/serving/static_files.h"
 #include "gateway/transcode/transcoder.h"
@@ -33,6 +35,8 @@ struct RequestLog {
   std::string request_id;
   std::string grpc_method;
   int grpc_code = -1;
+  // The route for metrics (a template, not the raw path).
+  std::string route;
 };
 thread_local RequestLog current_request;
 
@@ -159,10 +163,16 @@ GatewayServer::GatewayServer(GatewayOptions options, transcode::RouteTable route
     spdlog::error("request_id={} failed: {}", current_request.request_id, what);
     SendError(res, Error(500, transcode::kInternal, "internal error in the gateway"));
   });
-  http.set_logger([](const httplib::Request& req, const httplib::Response& res) {
+  if (options_.metrics != nullptr)
+    http_metrics_ = std::make_unique<HttpMetrics>(options_.metrics->registry());
+  http.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
     const double ms = current_request.start == absl::Time()
                           ? 0.0
                           : absl::ToDoubleMilliseconds(absl::Now() - current_request.start);
+    if (http_metrics_ != nullptr) {
+      http_metrics_->Observe(current_request.route.empty() ? "other" : current_request.route, res.status,
+                             absl::Milliseconds(ms));
+    }
     const auto [path, query] = SplitTarget(req.target);
     // Probes come every few seconds; their successes would drown the request log.
     const bool probe = res.status == 200 && (path == "/healthz" || path == "/readyz");
@@ -230,6 +240,12 @@ void GatewayServer::Handle(const httplib::Request& req, httplib::Response& res) 
     for (const auto& [k, v] : cors_.ResponseHeaders(origin)) res.set_header(k, v);
   }
 
+  if (path == "/metrics" && options_.metrics != nullptr && req.method == "GET") {
+    current_request.route = "/metrics";
+    res.set_content(options_.metrics->Render(), metrics::kContentType);
+    return;
+  }
+  if (path == "/healthz" || path == "/readyz") current_request.route = std::string(path);
   if (path == "/healthz") {
     if (req.method != "GET") {
       res.set_header("Allow", "GET");
@@ -267,6 +283,7 @@ void GatewayServer::Handle(const httplib::Request& req, httplib::Response& res) 
   }
   const bool api_path = path == "/api" || absl::StartsWith(path, "/api/");
   if (!api_path && !web_root_.empty() && (req.method == "GET" || req.method == "HEAD")) {
+    current_request.route = "static";
     HandleStatic(path, req, res);
     return;
   }
@@ -277,6 +294,7 @@ void GatewayServer::HandleApi(const transcode::Route& route, const transcode::Pa
                               absl::string_view raw_query, const httplib::Request& req,
                               httplib::Response& res) {
   current_request.grpc_method = route.grpc_method;
+  current_request.route = absl::StrCat(route.http_method, " ", route.path.text());
   std::unique_ptr<google::protobuf::Message> request(route.request_prototype->New());
   if (std::optional<HttpError> error =
           transcode::BuildRequest(route, bindings, raw_query, req.body, *request)) {

@@ -22,7 +22,13 @@ struct Request;
 struct Response;
 }  // namespace httplib
 
+namespace syncd::metrics {
+class Metrics;
+}
+
 namespace syncd::gateway {
+
+class HttpMetrics;
 
 struct GatewayOptions {
   // "host:port"; port 0 picks a free port.
@@ -41,6 +47,8 @@ struct GatewayOptions {
   absl::Duration keep_alive_timeout = absl::Seconds(5);
   // Reading a request (and writing a response) may stall no longer than this.
   absl::Duration io_timeout = absl::Seconds(10);
+  // When set: served on GET /metrics, with the HTTP request metrics added (must outlive the server).
+  metrics::Metrics* metrics = nullptr;
 };
 
 class GatewayServer {
@@ -69,6 +77,7 @@ class GatewayServer {
   serving::CorsPolicy cors_;
   std::string web_root_;  // canonical, no trailing '/'
   std::unique_ptr<Http> http_;
+  std::unique_ptr<HttpMetrics> http_metrics_;
 };
 
 }  // namespace syncd::gateway

@@ -11,6 +11,7 @@
 #include "absl/time/time.h"
 #include "common/env_flags.h"
 #include "common/logging.h"
+#include "common/metrics.h"
 #include "common/shutdown_signals.h"
 #include "gateway/http_server.h"
 #include "gateway/service_catalog.h"
@@ -43,6 +44,10 @@ ABSL_FLAG(int, upstream_channels, syncd::EnvOr("GATEWAY_UPSTREAM_CHANNELS", 4),
           "HTTP/2 connections to sync_service, used in turn [env GATEWAY_UPSTREAM_CHANNELS]");
 ABSL_FLAG(std::string, log_level, syncd::EnvOr("SYNCD_LOG_LEVEL", std::string("info")),
           "trace, debug, info, warn or error [env SYNCD_LOG_LEVEL]");
+ABSL_FLAG(std::string, log_format, syncd::EnvOr("SYNCD_LOG_FORMAT", std::string("text")),
+          "text (for people) or json (one JSON object a line, for log shippers) [env SYNCD_LOG_FORMAT]");
+ABSL_FLAG(bool, metrics, syncd::EnvOr("GATEWAY_METRICS", true),
+          "Serve Prometheus metrics on GET /metrics of the listen address [env GATEWAY_METRICS]");
 ABSL_FLAG(std::string, port_file, "",
           "When set, write the bound host:port to this file once serving (for tests and scripts)");
 
@@ -94,6 +99,8 @@ int Run() {
   options.max_body_bytes = static_cast<size_t>(absl::GetFlag(FLAGS_max_body_bytes));
   options.default_deadline = absl::GetFlag(FLAGS_default_deadline);
   options.http_threads = absl::GetFlag(FLAGS_http_threads);
+  metrics::Metrics metrics("gateway", SYNCD_VERSION);
+  if (absl::GetFlag(FLAGS_metrics)) options.metrics = &metrics;
   if (!options.web_root.empty() && !std::ifstream(options.web_root + "/index.html")) {
     spdlog::warn("--web_root {} has no index.html (build the UI: gateway/web, npm run build)",
                  options.web_root);
@@ -128,7 +135,9 @@ int Run() {
 int main(int argc, char** argv) {
   syncd::BlockShutdownSignals();
   syncd::ParseFlags(argc, argv, "HTTP/JSON for syncd's API, transcoded from google.api.http");
-  if (absl::Status s = syncd::InitLogging("gateway", "text", absl::GetFlag(FLAGS_log_level)); !s.ok()) {
+  if (absl::Status s =
+          syncd::InitLogging("gateway", absl::GetFlag(FLAGS_log_format), absl::GetFlag(FLAGS_log_level));
+      !s.ok()) {
     std::fprintf(stderr, "%s\n", std::string(s.message()).c_str());
     return 2;
   }

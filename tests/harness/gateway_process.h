@@ -18,6 +18,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "tests/harness/http_response.h"
 #include "tests/harness/process.h"
 
 namespace syncd::testing {
@@ -31,18 +32,6 @@ struct GatewayProcessOptions {
   std::vector<std::string> extra_env;
   // Empty: the gateway built with the tests.
   std::string binary;
-};
-
-struct HttpResponse {
-  // 0 when no response came (connection refused, timeout); then `error` says why.
-  int status = 0;
-  std::string body;
-  // Header names in lower case.
-  std::multimap<std::string, std::string> headers;
-  std::string error;
-
-  // The first value of a header (any case), or "".
-  std::string Header(const std::string& name) const;
 };
 
 using HttpHeaders = std::vector<std::pair<std::string, std::string>>;

@@ -21,6 +21,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "tests/harness/http_response.h"
 #include "tests/harness/process.h"
 
 namespace syncd::testing {
@@ -34,12 +35,6 @@ struct WorkerProcessOptions {
   std::vector<std::string> extra_env;
   // Empty: the worker_service built with the tests.
   std::string binary;
-};
-
-// An HTTP answer: the status code and the body.
-struct HttpResponse {
-  int status = 0;
-  std::string body;
 };
 
 class WorkerProcess {

@@ -4,8 +4,8 @@
 // 127.0.0.1, each listening port is remapped to a free one (containers have a network each; processes share
 // one), and the postgres service is the harness's PostgreSQL with the role and database of DATABASE_URL.
 // The services' own health checks decide when each is up, two workers stand for `--scale worker=2`, and the
-// system must sync: an integration created through the API gets a SUCCESS run. Each program must then stop
-// cleanly on the STOPSIGNAL within its stop_grace_period.
+// system must sync: an integration created through the gateway's HTTP API gets a SUCCESS run. Each program
+// must then stop cleanly on the STOPSIGNAL within its stop_grace_period.
 
 #include <gmock/gmock.h>
 #include <grpcpp/grpcpp.h>
@@ -17,6 +17,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
 #include <regex>
 #include <string>
@@ -28,6 +29,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "syncd/v1/sync_service.grpc.pb.h"
+#include "tests/harness/gateway_process.h"
 #include "tests/harness/postgres.h"
 #include "tests/harness/process.h"
 #include "tests/harness/worker_process.h"
@@ -79,6 +81,7 @@ absl::Duration ComposeDuration(const YAML::Node& node, absl::Duration fallback) 
 std::string BinaryFor(const std::string& program) {
   if (program == "sync_service") return SYNC_SERVICE_BINARY;
   if (program == "worker_service") return WORKER_SERVICE_BINARY;
+  if (program == "gateway") return GATEWAY_BINARY;
   return "";
 }
 
@@ -330,30 +333,34 @@ TEST_F(ComposeWiringTest, TheServicesAsConfiguredSyncTogether) {
   }
   EXPECT_EQ(workers.workers_size(), 2) << workers.DebugString();
 
-  v1::CreateIntegrationRequest create;
-  create.mutable_integration()->set_name("Compose wiring");
-  create.mutable_integration()->set_type(v1::Integration::DEMO);
-  (*create.mutable_integration()->mutable_config()->mutable_fields())["records"].set_number_value(4);
-  create.mutable_integration()->mutable_sync_interval()->set_number_value(3600);
-  v1::Integration created;
-  grpc::Status status = stub->CreateIntegration(context().get(), create, &created);
-  ASSERT_TRUE(status.ok()) << status.error_message();
+  // The gateway, published on 8080, serving the API (and the UI when built).
+  const std::map<std::string, std::string> gateway_env = LocalEnvironment("gateway");
+  ASSERT_NE(StartService("gateway", "gateway", gateway_env), nullptr);
+  ASSERT_TRUE(AwaitHealthy("gateway", gateway_env)) << running_.back().process->LogTail();
+  auto published = ports_.find({"gateway", Service("gateway")["ports"][0]["target"].as<int>()});
+  ASSERT_NE(published, ports_.end()) << "the gateway's published port is not the one it listens on";
+  const std::string http = absl::StrCat("127.0.0.1:", published->second);
 
-  v1::GetSyncHistoryRequest history_request;
-  history_request.set_id(created.id());
-  history_request.set_page(1);
-  history_request.set_page_size(10);
-  v1::GetSyncHistoryResponse history;
+  // A user creates an integration through the HTTP API and sees it sync.
+  HttpResponse created =
+      SendHttp(http, "POST", "/api/integrations",
+               R"({"name":"Compose wiring","type":"DEMO","config":{"records":4},"syncInterval":3600})");
+  ASSERT_EQ(created.status, 200) << created.body;
+  const std::string id = nlohmann::json::parse(created.body).value("id", "");
+  ASSERT_FALSE(id.empty()) << created.body;
+  HttpResponse history;
   bool succeeded = false;
   const absl::Time deadline = absl::Now() + absl::Seconds(60);
   while (!succeeded && absl::Now() < deadline) {
-    history.Clear();
-    if (stub->GetSyncHistory(context().get(), history_request, &history).ok()) {
-      for (const auto& run : history.logs()) succeeded = succeeded || run.status() == v1::SyncRun::SUCCESS;
+    history = SendHttp(http, "GET", "/api/integrations/" + id + "/sync-history");
+    if (history.status == 200) {
+      for (const auto& run : nlohmann::json::parse(history.body).value("logs", nlohmann::json::array())) {
+        succeeded = succeeded || run.value("status", "") == "SUCCESS";
+      }
     }
     if (!succeeded) absl::SleepFor(absl::Milliseconds(200));
   }
-  ASSERT_TRUE(succeeded) << history.DebugString();
+  ASSERT_TRUE(succeeded) << history.body;
 
   // Metrics on the port compose names for Prometheus.
   auto metrics_port = ports_.find({"sync_service", 9090});

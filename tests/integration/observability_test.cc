@@ -12,6 +12,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "tests/harness/gateway_process.h"
 #include "tests/integration/sync_loop_fixture.h"
 
 namespace syncd::testing {
@@ -36,7 +37,7 @@ std::vector<Sample> ParseMetrics(const std::string& text) {
     if (space == absl::string_view::npos) continue;
     if (brace != absl::string_view::npos && brace < space) {
       s.name = std::string(line.substr(0, brace));
-      const size_t close = line.find('}', brace);
+      const size_t close = line.rfind('}', space);
       for (absl::string_view pair : absl::StrSplit(line.substr(brace + 1, close - brace - 1), "\",")) {
         const size_t eq = pair.find('=');
         std::string value(pair.substr(eq + 1));
@@ -227,6 +228,54 @@ TEST_F(JsonLogsTest, LinesParseAndCarryTheIdsOfSyncsAndRequests) {
       << service().LogTail();
   for (const nlohmann::json& j : worker_lines) EXPECT_EQ(j.value("service", ""), "worker");
   (*worker)->Stop();
+}
+
+TEST_F(JsonLogsTest, GatewayCountsRequestsByRouteAndPassesItsRequestIdToSyncService) {
+  GatewayProcessOptions options;
+  options.sync_service_address = service_address();
+  options.extra_args = {"--log_format=json"};
+  absl::StatusOr<std::unique_ptr<GatewayProcess>> gateway = GatewayProcess::Start(options);
+  ASSERT_TRUE(gateway.ok()) << gateway.status();
+
+  HttpResponse created = (*gateway)->Send(
+      "POST", "/api/integrations",
+      R"({"name":"Through the gateway","type":"DEMO","config":{"records":2},"syncInterval":null})",
+      {{"X-Request-Id", "req-http-42"}});
+  ASSERT_EQ(created.status, 200) << created.body;
+  EXPECT_EQ(created.Header("X-Request-Id"), "req-http-42");
+  const std::string id = nlohmann::json::parse(created.body).value("id", "");
+  ASSERT_FALSE(id.empty()) << created.body;
+  EXPECT_EQ((*gateway)->Send("GET", "/api/integrations/" + id).status, 200);
+  EXPECT_EQ((*gateway)->Send("GET", "/api/integrations/00000000-0000-0000-0000-000000000000").status, 404);
+
+  HttpResponse scrape = (*gateway)->Send("GET", "/metrics");
+  ASSERT_EQ(scrape.status, 200);
+  std::vector<Sample> m = ParseMetrics(scrape.body);
+  EXPECT_EQ(Sum(m, "syncd_http_requests_total", {{"route", "POST /api/integrations"}, {"status", "200"}}), 1)
+      << scrape.body;
+  // Routes, not raw paths: both ids land on one template.
+  EXPECT_EQ(Sum(m, "syncd_http_requests_total", {{"route", "GET /api/integrations/{id}"}}), 2) << scrape.body;
+  EXPECT_EQ(Sum(m, "syncd_http_requests_total", {{"route", "GET /api/integrations/{id}"}, {"status", "404"}}),
+            1);
+  EXPECT_TRUE(Sum(m, "syncd_http_request_duration_seconds_count", {{"route", "POST /api/integrations"}}));
+  EXPECT_EQ(Sum(m, "syncd_build_info", {{"service", "gateway"}}), 1);
+
+  // The request id of the HTTP request is on the gateway's line and on sync_service's line of the RPC.
+  std::vector<nlohmann::json> service_lines;
+  std::string gateway_log;
+  EXPECT_TRUE(Eventually(kWait, [&] {
+    service_lines = JsonLines(service().log_path());
+    return HasLine(service_lines, "rpc",
+                   {{"method", "/syncd.v1.SyncService/CreateIntegration"}, {"request_id", "req-http-42"}});
+  })) << service().LogTail();
+  std::vector<nlohmann::json> gateway_lines;
+  for (absl::string_view line : absl::StrSplit((*gateway)->Log(), '\n', absl::SkipEmpty())) {
+    nlohmann::json j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+    EXPECT_TRUE(j.is_object()) << "not a JSON log line: " << line;
+    if (j.is_object()) gateway_lines.push_back(std::move(j));
+  }
+  EXPECT_TRUE(HasLine(gateway_lines, "http", {{"request_id", "req-http-42"}, {"status", "200"}}))
+      << (*gateway)->LogTail();
 }
 
 }  // namespace
