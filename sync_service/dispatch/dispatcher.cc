@@ -52,6 +52,11 @@ Dispatcher::Dispatcher(store::DispatchStore& store, const Clock& clock, Dispatch
 Dispatcher::~Dispatcher() { Stop(); }
 
 void Dispatcher::Start() {
+  // Presence (with this replica's concurrency limits) is in the database before the service answers, so
+  // worker status shows the limits in force from the first request.
+  if (absl::Status s = store_.Heartbeat({}, options_.presence_interval * 3); !s.ok()) {
+    spdlog::warn("recording this replica's presence: {}", std::string(s.message()));
+  }
   dispatch_thread_ = std::thread([this] { DispatchLoop(); });
   session_thread_ = std::thread([this] { SessionLoop(); });
 }

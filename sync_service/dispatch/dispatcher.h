@@ -55,6 +55,7 @@ class Dispatcher final : public SessionEvents {
   Dispatcher(store::DispatchStore& store, const Clock& clock, DispatcherOptions options);
   ~Dispatcher() override;
 
+  // Records this replica's presence (and limits), then starts the dispatch and session threads.
   void Start();
   // Stops claiming, applies the results already received, and joins the threads.
   void Stop();
