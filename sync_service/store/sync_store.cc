@@ -54,7 +54,7 @@ absl::StatusOr<Integration> SyncStore::CreateIntegration(const domain::Integrati
 }
 
 absl::StatusOr<Integration> SyncStore::GetIntegration(const std::string& id) {
-  return pool_.Transact<Integration>([&](pqxx::work& tx) -> absl::StatusOr<Integration> {
+  return pool_.Read<Integration>([&](pqxx::nontransaction& tx) -> absl::StatusOr<Integration> {
     pqxx::result r = tx.exec_prepared(sql::kGetIntegration.name, id);
     if (r.empty()) return NotFound(id);
     return IntegrationFromRow(r[0]);
