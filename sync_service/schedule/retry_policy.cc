@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "sync_service/schedule/sync_time.h"
 
@@ -13,7 +15,10 @@ std::string PauseReason(const RunFinish& finish, absl::string_view why) {
       absl::StrCat(why, " Last error (", finish.error_code.empty() ? "UNKNOWN" : finish.error_code,
                    "): ", finish.error_message.empty() ? "no message" : finish.error_message);
   if (!finish.suggestion.empty()) absl::StrAppend(&reason, " Suggested fix: ", finish.suggestion);
-  absl::StrAppend(&reason, " Resume the schedule once it is fixed.");
+  // Most suggestions already end with "then resume the schedule"; say it once.
+  if (!absl::StrContains(absl::AsciiStrToLower(finish.suggestion), "resume")) {
+    absl::StrAppend(&reason, " Resume the schedule once it is fixed.");
+  }
   return reason;
 }
 

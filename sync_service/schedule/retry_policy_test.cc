@@ -7,6 +7,7 @@ namespace syncd::schedule {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 const absl::Time kDone = absl::FromUnixSeconds(1'800'000'000);
 
@@ -58,6 +59,21 @@ TEST(RetryPolicyTest, BacksOffOneTwoFourMinutesThenPauses) {
   EXPECT_THAT(*paused.paused_reason, HasSubstr("SERVER_ERROR"));
   EXPECT_THAT(*paused.paused_reason, HasSubstr("returned 502"));
   EXPECT_THAT(*paused.paused_reason, HasSubstr("Check the service status page."));
+}
+
+// The reason tells the admin to resume once: after a suggestion that already says so, nothing is added.
+TEST(RetryPolicyTest, PauseReasonSaysResumeOnce) {
+  RunFinish finish = Failure("AUTH_FAILED");
+  finish.suggestion = "Create a new token, update the integration, then resume the schedule.";
+  ScheduleAfterRun next = AfterRun({3600, true, 0}, finish, RetryPolicy{}, NoJitter);
+  ASSERT_TRUE(next.paused_reason.has_value());
+  EXPECT_THAT(*next.paused_reason, HasSubstr("then resume the schedule."));
+  EXPECT_THAT(*next.paused_reason, Not(HasSubstr("Resume the schedule once it is fixed.")));
+
+  finish.suggestion = "Check the token.";
+  next = AfterRun({3600, true, 0}, finish, RetryPolicy{}, NoJitter);
+  ASSERT_TRUE(next.paused_reason.has_value());
+  EXPECT_THAT(*next.paused_reason, HasSubstr("Check the token. Resume the schedule once it is fixed."));
 }
 
 TEST(RetryPolicyTest, JitterStretchesTheDelayWithinItsShare) {
