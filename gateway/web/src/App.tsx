@@ -57,7 +57,12 @@ export function App({ api = kDefaultApi }: { api?: Api }) {
           const page = await api.history(id, 1, 20);
           const run = page.logs?.find((r) => r.id === runId);
           if (stopped) return;
-          if (run && run.status !== 'PENDING' && run.status !== 'RUNNING') {
+          if (run && (run.status === 'PENDING' || run.status === 'RUNNING')) {
+            const pending = run.status === 'PENDING';
+            setTracked((t) =>
+              t[id]?.runId === runId && t[id]!.pending !== pending ? { ...t, [id]: { ...t[id]!, pending } } : t,
+            );
+          } else if (run) {
             setTracked((t) => (t[id]?.runId === runId ? { ...t, [id]: { ...t[id]!, outcome: run } } : t));
             void refreshList();
           } else if (!run && (page.total ?? 0) > 0 && !page.logs?.some((r) => r.status === 'PENDING' || r.status === 'RUNNING')) {
@@ -98,7 +103,14 @@ export function App({ api = kDefaultApi }: { api?: Api }) {
     onSyncNow: async () => {
       const answer = await api.triggerSync(it.id);
       if (answer.run) {
-        setTracked((t) => ({ ...t, [it.id]: { runId: answer.run!.id, alreadyRunning: !!answer.alreadyRunning } }));
+        setTracked((t) => ({
+          ...t,
+          [it.id]: {
+            runId: answer.run!.id,
+            alreadyRunning: !!answer.alreadyRunning,
+            pending: answer.run!.status === 'PENDING',
+          },
+        }));
       }
       void list.refresh();
     },

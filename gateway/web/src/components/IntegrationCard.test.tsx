@@ -71,6 +71,27 @@ describe('IntegrationCard', () => {
     expect(a.onResume).toHaveBeenCalledTimes(1);
   });
 
+  it('says a triggered run waits for a worker until one takes it', () => {
+    const { rerender } = render(
+      <IntegrationCard
+        integration={healthy}
+        now={now}
+        tracked={{ runId: 'r1', alreadyRunning: false, pending: true }}
+        actions={actions()}
+      />,
+    );
+    expect(screen.getByTestId('sync-running')).toHaveTextContent('Waiting for a free worker…');
+    rerender(
+      <IntegrationCard
+        integration={healthy}
+        now={now}
+        tracked={{ runId: 'r1', alreadyRunning: false, pending: false }}
+        actions={actions()}
+      />,
+    );
+    expect(screen.getByTestId('sync-running')).toHaveTextContent('Sync running…');
+  });
+
   it('shows a run in progress, then its outcome', () => {
     const { rerender } = render(
       <IntegrationCard integration={healthy} now={now} tracked={{ runId: 'r1', alreadyRunning: false }} actions={actions()} />,

@@ -9,6 +9,8 @@ import { StatusLight } from './StatusLight';
 export interface TrackedRun {
   runId: string;
   alreadyRunning: boolean;
+  // The run waits for a worker slot (none connected, all busy, or a concurrency limit is full).
+  pending?: boolean;
   outcome?: SyncRun;
 }
 
@@ -91,7 +93,8 @@ export function IntegrationCard(props: {
 
       {running && (
         <p className="card-running" role="status" data-testid="sync-running">
-          <span className="spinner" aria-hidden="true" /> Sync running…
+          <span className="spinner" aria-hidden="true" />{' '}
+          {tracked?.pending && tracked.outcome === undefined ? 'Waiting for a free worker…' : 'Sync running…'}
         </p>
       )}
 
