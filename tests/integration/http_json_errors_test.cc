@@ -155,6 +155,23 @@ TEST_F(HttpJsonErrorsTest, EachErrorCodeWithItsMessageAndSuggestion) {
   }
 }
 
+TEST_F(HttpJsonErrorsTest, ErrorBodyThatIsNotUtf8StillEndsTheRun) {
+  // Latin-1 text (0xFC is "ü" there, and never valid in UTF-8): the message quotes it readably instead of
+  // breaking the worker's stream, which used to leave the run RUNNING for ever.
+  const std::string latin1_ue = "\xFC";
+  const std::string replacement = "\xEF\xBF\xBD";  // U+FFFD
+  server().Respond("/latin1", {.status = 500, .body = "Fehler: Datenbank " + latin1_ue + "berlastet"});
+  v1::Integration integration = MustCreate(HttpJson("Latin-1", Config(server().Url("/latin1")), 3600));
+  std::vector<v1::SyncRun> runs;
+  ASSERT_TRUE(Eventually(kWait, [&] {
+    runs = RunsOf(integration.id());
+    return !runs.empty() && runs[0].status() == v1::SyncRun::FAILED;
+  })) << Describe(runs);
+  EXPECT_EQ(runs[0].error_code(), "SERVER_ERROR");
+  EXPECT_THAT(runs[0].error_message(), HasSubstr("failed with HTTP 500 on /latin1"));
+  EXPECT_THAT(runs[0].error_message(), HasSubstr("Fehler: Datenbank " + replacement + "berlastet"));
+}
+
 TEST_F(HttpJsonErrorsTest, RateLimitedPastTheDeadlineRetriesWhenTheSourceSaid) {
   // Retry-After as an HTTP date two minutes ahead: longer than the sync may take (5 s).
   const absl::Time retry_at = absl::FromUnixSeconds(absl::ToUnixSeconds(absl::Now()) + 120);

@@ -138,8 +138,8 @@ SyncFailure HttpStatusFailure(int status, const std::string& host, const std::st
   if (status >= 300 && status < 400) {
     return {"BAD_RESPONSE",
             absl::StrCat(host, " answered HTTP ", status, " (a redirect) on ", path,
-                         " that syncd did not follow (redirects are followed only within the same host, 5 at "
-                         "most).",
+                         " that syncd did not follow (redirects are followed only to the same host, port and "
+                         "scheme, or from http to https, 5 at most).",
                          said),
             "Set the integration's url to the final address the API redirects to.", std::nullopt};
   }

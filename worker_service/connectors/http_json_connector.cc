@@ -16,6 +16,7 @@
 #include "worker_service/connectors/http_failures.h"
 #include "worker_service/connectors/http_page.h"
 #include "worker_service/connectors/request_pacer.h"
+#include "worker_service/connectors/url_origin.h"
 
 namespace syncd::worker {
 namespace {
@@ -84,8 +85,10 @@ struct CurlHandle {
   void AddHeader(const std::string& header) { headers = curl_slist_append(headers, header.c_str()); }
 };
 
-bool SameHost(const std::string& a, const std::string& b) {
-  return absl::EqualsIgnoreCase(UrlHost(a), UrlHost(b)) && !UrlHost(a).empty();
+// "https://host:443" for messages; the URL's host when it has no origin.
+std::string OriginTextOf(const std::string& url) {
+  const std::optional<UrlOrigin> origin = OriginOf(url);
+  return origin.has_value() ? OriginText(*origin) : UrlHost(url);
 }
 
 // `link` (absolute or relative) resolved against `base`; "" when it is not a usable http(s) URL.
@@ -176,16 +179,18 @@ class HttpJsonConnector final : public Connector {
       std::string next;
       if (page.next_url.has_value()) {
         next = ResolveUrl(url, *page.next_url);
-        if (next.empty() || !SameHost(next, config.url)) {
+        if (next.empty() || !MaySendCredentials(config.url, next)) {
           return SyncOutcome::Failure(
               {"BAD_RESPONSE",
                absl::StrCat(
                    "The next-page link at nextUrlPath \"", config.next_url_path, "\" on page ", s.pages,
                    next.empty()
                        ? " is not an http(s) URL."
-                       : absl::StrCat(" points to another host (", UrlHost(next),
-                                      "); syncd sends the credentials only to ", UrlHost(config.url), ".")),
-               "Check pagination.nextUrlPath: it must point at the URL of the next page on the same host.",
+                       : absl::StrCat(" points to another host, port or scheme (", OriginTextOf(next),
+                                      "); syncd sends the credentials only to ", OriginTextOf(config.url),
+                                      ", never over plain http after https.")),
+               "Check pagination.nextUrlPath: it must point at the URL of the next page on the same "
+               "host, port and scheme.",
                std::nullopt});
         }
       } else if (page.next_cursor.has_value()) {
@@ -232,7 +237,7 @@ class HttpJsonConnector final : public Connector {
       }
       if (answer.status >= 200 && answer.status < 300) return std::nullopt;
       if (answer.status >= 300 && answer.status < 400 && !answer.redirect_url.empty() &&
-          redirects < kMaxRedirects && SameHost(answer.redirect_url, url)) {
+          redirects < kMaxRedirects && MaySendCredentials(url, answer.redirect_url)) {
         ++redirects;
         url = answer.redirect_url;
         continue;

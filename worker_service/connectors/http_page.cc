@@ -89,10 +89,48 @@ std::string PercentEncode(const std::string& s) {
   return out;
 }
 
+// The byte offset of the first '[' or '{' (outside strings) that opens level max_depth + 1, if any.
+std::optional<size_t> TooDeepAt(const std::string& body, int max_depth) {
+  int depth = 0;
+  bool in_string = false;
+  bool escaped = false;
+  for (size_t i = 0; i < body.size(); ++i) {
+    const char c = body[i];
+    if (in_string) {
+      if (escaped) {
+        escaped = false;
+      } else if (c == '\\') {
+        escaped = true;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > max_depth) return i;
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 PageRead ReadPage(const std::string& body, const HttpJsonConfig& config, const PageSource& source) {
   PageRead out;
+  if (const std::optional<size_t> at = TooDeepAt(body, kMaxJsonDepth)) {
+    out.failure =
+        SyncFailure{"BAD_RESPONSE",
+                    absl::StrCat("The answer from ", source.host, " on ", source.path, " (page ", source.page,
+                                 ") nests arrays and objects too deep: more than ", kMaxJsonDepth,
+                                 " levels, at byte offset ", *at, "."),
+                    absl::StrCat("syncd reads JSON nested at most ", kMaxJsonDepth,
+                                 " levels deep. Check that the url points at the JSON API of ", source.host,
+                                 "; if its records really nest this deep, this API cannot be synced as is."),
+                    std::nullopt};
+    return out;
+  }
   json document;
   try {
     document = json::parse(body);

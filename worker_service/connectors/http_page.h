@@ -37,6 +37,10 @@ struct PageRead {
   std::optional<std::string> next_cursor;
 };
 
+// Deepest nesting of arrays and objects ReadPage accepts; deeper answers fail with BAD_RESPONSE before
+// they are parsed (parsing, copying and freeing nested values recurses, so they could crash the worker).
+inline constexpr int kMaxJsonDepth = 256;
+
 PageRead ReadPage(const std::string& body, const HttpJsonConfig& config, const PageSource& source);
 
 // `url` with the query parameter `name` set to `value` (percent-encoded), replacing any `name` it had.

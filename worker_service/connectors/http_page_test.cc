@@ -52,6 +52,31 @@ TEST(ReadPageTest, NotJsonSaysWhere) {
   EXPECT_THAT(html.failure->message, HasSubstr("at byte offset 0"));
 }
 
+TEST(ReadPageTest, TooDeepNestingIsABadResponseNotACrash) {
+  PageRead p = ReadPage(std::string(100'000, '['), Config(""), kSource);
+  ASSERT_TRUE(p.failure.has_value());
+  EXPECT_EQ(p.failure->code, "BAD_RESPONSE");
+  EXPECT_THAT(p.failure->message, HasSubstr("nests arrays and objects too deep"));
+  EXPECT_THAT(p.failure->message, HasSubstr("at byte offset 256"));
+  EXPECT_TRUE(p.records.empty());
+
+  // Well-formed too: a record whose value nests deeper than the limit.
+  const std::string deep = std::string(300, '[') + std::string(300, ']');
+  PageRead record = ReadPage(R"({"data": [{"id": 1, "v": )" + deep + "}]}", Config(), kSource);
+  ASSERT_TRUE(record.failure.has_value());
+  EXPECT_THAT(record.failure->message, HasSubstr("too deep"));
+}
+
+TEST(ReadPageTest, NestingUpToTheLimitIsRead) {
+  // The document, "/data" and the record are three levels; the value fills the rest. Brackets inside strings
+  // don't count.
+  const std::string deep = std::string(kMaxJsonDepth - 3, '[') + std::string(kMaxJsonDepth - 3, ']');
+  PageRead p = ReadPage(R"({"data": [{"id": "[[{{\"[", "v": )" + deep + "}]}", Config(), kSource);
+  ASSERT_FALSE(p.failure.has_value()) << p.failure->message;
+  ASSERT_EQ(p.records.size(), 1u);
+  EXPECT_EQ(p.records[0].external_id, "[[{{\"[");
+}
+
 TEST(ReadPageTest, MissingOrWrongRecordsPath) {
   PageRead missing = ReadPage(R"({"results": [], "next": null})", Config("/data/items"), kSource);
   ASSERT_TRUE(missing.failure.has_value());

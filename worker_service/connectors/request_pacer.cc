@@ -32,7 +32,8 @@ std::optional<absl::Time> ParseRetryAfter(const std::string& value, absl::Time n
   absl::Time at;
   std::string error;
   if (!absl::ParseTime("%a, %d %b %Y %H:%M:%S GMT", v, absl::UTCTimeZone(), &at, &error)) return std::nullopt;
-  return std::max(at, now);
+  // Capped at a day like the seconds form, so a date years ahead cannot park the schedule.
+  return std::clamp(at, now, now + absl::Hours(24));
 }
 
 }  // namespace syncd::worker

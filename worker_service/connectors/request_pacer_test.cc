@@ -55,6 +55,14 @@ TEST(RetryAfterTest, HttpDate) {
   EXPECT_EQ(ParseRetryAfter("Wed, 21 Oct 2015 07:28:00 GMT", date + absl::Hours(1)), date + absl::Hours(1));
 }
 
+TEST(RetryAfterTest, HttpDateFarAheadIsCappedAtADay) {
+  const absl::Time now = absl::FromCivil(absl::CivilSecond(2015, 10, 21, 7, 28, 0), absl::UTCTimeZone());
+  EXPECT_EQ(ParseRetryAfter("Fri, 31 Dec 9999 23:59:59 GMT", now), now + absl::Hours(24));
+  EXPECT_EQ(ParseRetryAfter("Thu, 22 Oct 2015 07:28:01 GMT", now), now + absl::Hours(24));
+  // Just under a day ahead is kept as sent.
+  EXPECT_EQ(ParseRetryAfter("Thu, 22 Oct 2015 07:27:59 GMT", now), now + absl::Hours(24) - absl::Seconds(1));
+}
+
 TEST(RetryAfterTest, Garbage) {
   EXPECT_EQ(ParseRetryAfter("", kT0), std::nullopt);
   EXPECT_EQ(ParseRetryAfter("-5", kT0), std::nullopt);

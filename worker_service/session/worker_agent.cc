@@ -5,6 +5,7 @@
 #include "absl/random/random.h"
 #include "google/protobuf/util/time_util.h"
 #include "spdlog/spdlog.h"
+#include "worker_service/session/safe_text.h"
 
 namespace syncd::worker {
 namespace {
@@ -359,9 +360,10 @@ void WorkerAgent::Finish(const SyncJob& job, const SyncOutcome& outcome, absl::T
   r.set_success(outcome.success);
   r.set_records_count(outcome.records_count);
   if (!outcome.success) {
-    r.set_error_code(outcome.failure.code);
-    r.set_error_message(outcome.failure.message);
-    r.set_suggestion(outcome.failure.suggestion);
+    // Messages may quote the source's bytes; proto3 strings must be UTF-8 or the result never arrives.
+    r.set_error_code(SafeResultText(outcome.failure.code));
+    r.set_error_message(SafeResultText(outcome.failure.message));
+    r.set_suggestion(SafeResultText(outcome.failure.suggestion));
     if (outcome.failure.retry_after) *r.mutable_retry_after() = Ts(*outcome.failure.retry_after);
   }
   *r.mutable_started_at() = Ts(started);
