@@ -335,8 +335,10 @@ void GatewayServer::HandleApi(const transcode::Route& route, const transcode::Pa
       grpc::Status status = upstream->ServerStreaming(call, [&](std::string bytes) {
         std::unique_ptr<google::protobuf::Message> message(r->response_prototype->New());
         if (!message->ParseFromString(bytes)) return false;
-        const std::string line = absl::StrCat("{\"result\":", transcode::ResponseJson(*r, *message), "}\n");
-        return sink.is_writable() && sink.write(line.data(), line.size());
+        const transcode::ResponseBody body = transcode::ResponseJson(*r, *message);
+        // A message that cannot be written as JSON ends the stream with its error line.
+        const std::string line = absl::StrCat(body.ok() ? "{\"result\":" : "{\"error\":", body.json, "}\n");
+        return sink.is_writable() && sink.write(line.data(), line.size()) && body.ok();
       });
       if (!status.ok() && status.error_code() != grpc::StatusCode::CANCELLED) {
         const std::string line = absl::StrCat(
@@ -359,7 +361,9 @@ void GatewayServer::HandleApi(const transcode::Route& route, const transcode::Pa
         kJson);
     return;
   }
-  res.set_content(transcode::ResponseJsonFromBinary(route, result.response), kJson);
+  transcode::ResponseBody body = transcode::ResponseJsonFromBinary(route, result.response);
+  res.status = body.http_status;
+  res.set_content(std::move(body.json), kJson);
 }
 
 void GatewayServer::HandleReady(httplib::Response& res) {

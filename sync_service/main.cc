@@ -106,6 +106,12 @@ ABSL_FLAG(std::string, metrics_port_file, "",
 namespace syncd {
 namespace {
 
+// The largest gRPC message sync_service accepts. A worker's RecordBatch carries up to 500 records of one
+// page, and an HTTP_JSON page may be up to 64 MiB (HttpJsonConnector's max_response_bytes), so gRPC's
+// default 4 MiB would refuse legitimate batches (RESOURCE_EXHAUSTED); 96 MiB leaves room for the
+// protobuf framing and the per-record id and JSON re-encoding around a full page.
+constexpr int kMaxReceiveMessageBytes = 96 * 1024 * 1024;
+
 // Waits for PostgreSQL (it may still be starting, e.g. under compose) and applies migrations.
 absl::Status MigrateWhenReachable(const std::string& url, absl::Duration wait) {
   const absl::Time give_up = absl::Now() + wait;
@@ -274,6 +280,7 @@ int Run() {
   int port = 0;
   const std::string listen = absl::GetFlag(FLAGS_listen);
   builder.AddListeningPort(listen, grpc::InsecureServerCredentials(), &port);
+  builder.SetMaxReceiveMessageSize(kMaxReceiveMessageBytes);
   builder.RegisterService(&sync_service);
   builder.RegisterService(&worker_service);
   builder.RegisterService(&health);

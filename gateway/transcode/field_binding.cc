@@ -53,6 +53,43 @@ std::optional<std::string> WellKnownJson(const Descriptor& type, absl::string_vi
   return std::nullopt;
 }
 
+// True when `value` is well-formed UTF-8 (no overlong forms, surrogates or code points past U+10FFFF), as
+// a proto3 string field requires.
+bool IsValidUtf8(absl::string_view value) {
+  size_t i = 0;
+  while (i < value.size()) {
+    const unsigned char c = static_cast<unsigned char>(value[i]);
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    size_t length = 0;
+    unsigned char min_second = 0x80, max_second = 0xBF;
+    if (c >= 0xC2 && c <= 0xDF) {
+      length = 2;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      length = 3;
+      if (c == 0xE0) min_second = 0xA0;  // overlong
+      if (c == 0xED) max_second = 0x9F;  // surrogates
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      length = 4;
+      if (c == 0xF0) min_second = 0x90;  // overlong
+      if (c == 0xF4) max_second = 0x8F;  // past U+10FFFF
+    } else {
+      return false;
+    }
+    if (i + length > value.size()) return false;
+    const unsigned char second = static_cast<unsigned char>(value[i + 1]);
+    if (second < min_second || second > max_second) return false;
+    for (size_t k = 2; k < length; ++k) {
+      const unsigned char next = static_cast<unsigned char>(value[i + k]);
+      if (next < 0x80 || next > 0xBF) return false;
+    }
+    i += length;
+  }
+  return true;
+}
+
 template <typename T>
 bool ParseInteger(absl::string_view value, T* out) {
   return absl::SimpleAtoi(value, out);
@@ -69,6 +106,8 @@ std::optional<std::string> SetScalar(Message& message, const FieldDescriptor& fi
       if (field.type() == FieldDescriptor::TYPE_BYTES) {
         if (!absl::WebSafeBase64Unescape(value, &text) && !absl::Base64Unescape(value, &text))
           return "must be base64";
+      } else if (!IsValidUtf8(value)) {
+        return "must be valid UTF-8";
       }
       repeated ? r.AddString(&message, &field, std::move(text))
                : r.SetString(&message, &field, std::move(text));

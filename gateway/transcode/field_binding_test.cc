@@ -9,6 +9,7 @@
 namespace syncd::gateway::transcode {
 namespace {
 
+using ::testing::AllOf;
 using ::testing::ElementsAre;
 using ::testing::Field;
 using ::testing::Optional;
@@ -43,6 +44,20 @@ TEST(BindFieldTest, BadValuesNameTheFieldByItsJsonName) {
   EXPECT_THAT(BindField(request, "page", "99999999999"), Optional(Field(&FieldViolation::field, "page")));
   EXPECT_THAT(BindField(request, "nope", "1"), Optional(Field(&FieldViolation::field, "nope")));
   EXPECT_EQ(request.page_size(), 0);
+}
+
+TEST(BindFieldTest, StringsMustBeValidUtf8) {
+  syncd::v1::GetSyncHistoryRequest request;
+  EXPECT_EQ(BindField(request, "id", "caf\xC3\xA9-\xF0\x9F\x98\x80"), std::nullopt);
+  EXPECT_EQ(request.id(), "caf\xC3\xA9-\xF0\x9F\x98\x80");
+  for (const char* bad : {"\xFF", "a\xC3", "\xC0\xAF", "\xED\xA0\x80", "\xF4\x90\x80\x80", "\xE2\x28\xA1"}) {
+    syncd::v1::GetSyncHistoryRequest fresh;
+    EXPECT_THAT(BindField(fresh, "id", bad),
+                Optional(AllOf(Field(&FieldViolation::field, "id"),
+                               Field(&FieldViolation::description, "must be valid UTF-8"))))
+        << bad;
+    EXPECT_EQ(fresh.id(), "");
+  }
 }
 
 TEST(BindFieldTest, NestedFieldsEnumsAndWellKnownTypes) {

@@ -69,16 +69,16 @@ std::optional<HttpError> ParseJsonInto(const Route& route, absl::string_view jso
 }
 
 // JSON of a serialized message of `type`, through the route's cached types.
-std::string BinaryJson(const Route& route, const google::protobuf::Descriptor& type,
-                       const std::string& binary) {
+ResponseBody BinaryJson(const Route& route, const google::protobuf::Descriptor& type,
+                        const std::string& binary) {
   util::JsonPrintOptions options;
   options.always_print_primitive_fields = true;
-  std::string json;
-  if (!util::BinaryToJsonString(route.types.get(), TypeUrl(type), binary, &json, options).ok()) {
+  ResponseBody out;
+  if (!util::BinaryToJsonString(route.types.get(), TypeUrl(type), binary, &out.json, options).ok()) {
     // Bytes that do not parse, or an Any holding a type the gateway cannot resolve.
-    return ErrorJson(kInternal, "the response cannot be written as JSON", "");
+    return ResponseBody{500, ErrorJson(kInternal, "the response cannot be written as JSON", "")};
   }
-  return json;
+  return out;
 }
 
 bool IsBlank(absl::string_view body) {
@@ -151,16 +151,17 @@ std::optional<HttpError> BuildRequest(const Route& route, const PathBindings& bi
   return std::nullopt;
 }
 
-std::string ResponseJsonFromBinary(const Route& route, const std::string& binary) {
+ResponseBody ResponseJsonFromBinary(const Route& route, const std::string& binary) {
   if (!route.response_body.empty()) {
     std::unique_ptr<Message> response(route.response_prototype->New());
-    if (!response->ParseFromString(binary)) return ErrorJson(kInternal, "the response does not parse", "");
+    if (!response->ParseFromString(binary))
+      return ResponseBody{500, ErrorJson(kInternal, "the response does not parse", "")};
     return ResponseJson(route, *response);
   }
   return BinaryJson(route, *route.method->output_type(), binary);
 }
 
-std::string ResponseJson(const Route& route, const Message& response) {
+ResponseBody ResponseJson(const Route& route, const Message& response) {
   const Message* printed = &response;
   if (!route.response_body.empty()) {
     const FieldDescriptor* field = response.GetDescriptor()->FindFieldByName(route.response_body);

@@ -46,14 +46,23 @@ std::optional<HttpError> BuildRequest(const Route& route, const PathBindings& bi
                                       absl::string_view raw_query, absl::string_view body,
                                       google::protobuf::Message& request);
 
+// A response body and its HTTP status: 200 with the response's JSON, or 500 with an error body (code
+// INTERNAL) when the response cannot be written as JSON.
+struct ResponseBody {
+  int http_status = 200;
+  std::string json;
+
+  bool ok() const { return http_status == 200; }
+};
+
 // The response as JSON (the response_body field alone when the rule names one). Fields without presence
 // are printed with their defaults (0, false, "", []), as grpcurl shows them; unset optional fields and
 // messages are left out.
-std::string ResponseJson(const Route& route, const google::protobuf::Message& response);
+ResponseBody ResponseJson(const Route& route, const google::protobuf::Message& response);
 
 // The same from the serialized response as it came over gRPC, without building the message (the fast
-// path of every unary call). Returns an error body when the bytes do not parse.
-std::string ResponseJsonFromBinary(const Route& route, const std::string& binary);
+// path of every unary call). A 500 error body when the bytes do not parse.
+ResponseBody ResponseJsonFromBinary(const Route& route, const std::string& binary);
 
 // The HTTP status for a gRPC code, by the standard table (grpc-gateway, Envoy).
 int HttpStatusFromGrpcCode(int grpc_code);

@@ -1,6 +1,7 @@
 #include "gateway/transcode/transcoder.h"
 
 #include <gmock/gmock.h>
+#include <google/protobuf/util/type_resolver_util.h>
 #include <gtest/gtest.h>
 
 #include "syncd/v1/sync_service.pb.h"
@@ -121,11 +122,43 @@ TEST_F(TranscoderTest, ResponsesPrintDefaultsButNotUnsetOptionals) {
   integration.set_id("abc");
   integration.set_name("Orders");
   integration.mutable_sync_interval()->set_null_value(google::protobuf::NULL_VALUE);
-  const std::string json = ResponseJson(*route, integration);
+  const ResponseBody body = ResponseJson(*route, integration);
+  EXPECT_EQ(body.http_status, 200);
+  const std::string& json = body.json;
   EXPECT_THAT(json, HasSubstr(R"("syncInterval":null)"));
   EXPECT_THAT(json, HasSubstr(R"("retryCount":0)"));
   EXPECT_THAT(json, ::testing::Not(HasSubstr("lastSyncError")));
   EXPECT_THAT(json, ::testing::Not(HasSubstr("nextSyncAt")));
+}
+
+TEST_F(TranscoderTest, AResponseThatCannotBeWrittenAsJsonIsA500WithAnErrorBody) {
+  const Route* route = table_.Find("GET", "/api/integrations/x").route;
+  syncd::v1::Integration integration;
+  integration.set_id("abc");
+  ResponseBody good = ResponseJsonFromBinary(*route, integration.SerializeAsString());
+  EXPECT_EQ(good.http_status, 200);
+  EXPECT_THAT(good.json, HasSubstr(R"("id":"abc")"));
+
+  // A type the route's resolver cannot resolve (as for an Any of an unknown type): no JSON for it.
+  Route unresolvable = *route;
+  unresolvable.types.reset(google::protobuf::util::NewTypeResolverForDescriptorPool(
+      "unknown.example", google::protobuf::DescriptorPool::generated_pool()));
+  ResponseBody bad = ResponseJsonFromBinary(unresolvable, integration.SerializeAsString());
+  EXPECT_EQ(bad.http_status, 500);
+  EXPECT_FALSE(bad.ok());
+  EXPECT_THAT(bad.json, HasSubstr(R"("code":13)"));
+  EXPECT_THAT(bad.json, ::testing::Not(HasSubstr("abc")));
+  EXPECT_EQ(ResponseJson(unresolvable, integration).http_status, 500);
+
+  // A rule with a response_body field parses the bytes first: bytes that do not parse are a 500 too.
+  Route with_body = *route;
+  with_body.response_body = "config";
+  EXPECT_EQ(ResponseJsonFromBinary(with_body, integration.SerializeAsString()).http_status, 200);
+  ResponseBody truncated = ResponseJsonFromBinary(with_body, std::string("\x0a\x7f"
+                                                                         "abc",
+                                                                         5));
+  EXPECT_EQ(truncated.http_status, 500);
+  EXPECT_THAT(truncated.json, HasSubstr(R"("code":13)"));
 }
 
 TEST(ErrorJsonTest, CarriesCodeMessageAndFieldViolations) {

@@ -1,9 +1,38 @@
 #include "sync_service/domain/secrets.h"
 
+#include <algorithm>
+#include <cctype>
+#include <string>
+
+#include "common/http_json_config.h"
+
 namespace syncd::domain {
 namespace {
 
 constexpr const char* kSecretAuthKeys[] = {"token", "password", "key"};
+
+// Where a config sends its secrets: lower-case scheme, host and port of `config.url` ("https://h:8443"),
+// "" when there is no usable url. Two configs with the same origin send a secret to the same server.
+std::string SecretOrigin(const nlohmann::json& config) {
+  if (!config.is_object()) return "";
+  auto url_field = config.find("url");
+  if (url_field == config.end() || !url_field->is_string()) return "";
+  const std::string url = url_field->get<std::string>();
+  const std::string host = UrlHost(url);
+  const size_t scheme_end = url.find("://");
+  if (host.empty() || scheme_end == std::string::npos) return "";
+  std::string authority = url.substr(scheme_end + 3);
+  authority = authority.substr(0, authority.find_first_of("/?#"));
+  if (const size_t at = authority.rfind('@'); at != std::string::npos) authority = authority.substr(at + 1);
+  std::string port;
+  if (const size_t host_at = authority.find(host); host_at != std::string::npos) {
+    port = authority.substr(host_at + host.size());  // ":8443" or ""
+  }
+  std::string origin = url.substr(0, scheme_end) + "://" + host + port;
+  std::transform(origin.begin(), origin.end(), origin.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return origin;
+}
 
 }  // namespace
 
@@ -25,12 +54,15 @@ nlohmann::json RedactSecrets(const nlohmann::json& config) {
   return out;
 }
 
-nlohmann::json KeepUnchangedSecrets(const nlohmann::json& stored, const nlohmann::json& incoming) {
+nlohmann::json KeepUnchangedSecrets(const nlohmann::json& stored, const nlohmann::json& incoming,
+                                    FieldViolations& violations) {
   nlohmann::json out = incoming;
   auto out_auth = out.find("auth");
   if (out_auth == out.end() || !out_auth->is_object()) return out;
   auto stored_auth = stored.find("auth");
   const bool had_auth = stored_auth != stored.end() && stored_auth->is_object();
+  // A stored secret only goes to the server it was written for: a new destination needs it sent again.
+  const bool same_destination = SecretOrigin(stored) == SecretOrigin(incoming);
   for (const char* key : kSecretAuthKeys) {
     auto new_value = out_auth->find(key);
     const bool masked = new_value != out_auth->end() && new_value->is_string() && *new_value == kSecretMask;
@@ -40,6 +72,12 @@ nlohmann::json KeepUnchangedSecrets(const nlohmann::json& stored, const nlohmann
     auto old_value = had_auth ? stored_auth->find(key) : stored.end();
     const bool had_secret = had_auth && old_value != stored_auth->end() && !old_value->is_null();
     if ((new_value == out_auth->end() || masked) && had_secret) {
+      if (!same_destination) {
+        violations.push_back({std::string("config.auth.") + key,
+                              "must be sent again when the url's scheme, host or port changes"});
+        out_auth->erase(key);
+        continue;
+      }
       (*out_auth)[key] = *old_value;
     } else if (masked || cleared) {
       // A mask with nothing behind it, or an explicit removal: never store the mask itself.

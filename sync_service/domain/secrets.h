@@ -1,12 +1,17 @@
 // Secret connector settings (tokens, passwords, API keys) are write-only: stored and handed to the worker,
 // never returned by the API. Responses show "********" where a secret is set; an update that leaves a
-// secret out, or sends "********" back, keeps the stored one.
+// secret out, or sends "********" back, keeps the stored one — unless the update moves config.url to
+// another scheme, host or port: then each stored secret must be sent again, so whoever may edit an
+// integration cannot point it at their own server and receive the secret.
 //
 //   nlohmann::json shown = RedactSecrets(integration.config);          // for responses
-//   nlohmann::json stored = KeepUnchangedSecrets(current.config, new_config);  // on update
+//   nlohmann::json stored = KeepUnchangedSecrets(current.config, new_config, violations);  // on update
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <string>
+
+#include "common/field_violation.h"
 
 namespace syncd::domain {
 
@@ -20,7 +25,9 @@ bool IsSecretKey(const std::string& object_key, const std::string& key);
 nlohmann::json RedactSecrets(const nlohmann::json& config);
 
 // `incoming` with each secret that is missing or kSecretMask taken from `stored` (when it had one), and
-// the same auth kind. A secret sent as null or "" is removed.
-nlohmann::json KeepUnchangedSecrets(const nlohmann::json& stored, const nlohmann::json& incoming);
+// the same auth kind. A secret sent as null or "" is removed. When the url's scheme, host or port differs
+// from the stored one, a secret that would be kept is not: a violation "config.auth.<key>" is added.
+nlohmann::json KeepUnchangedSecrets(const nlohmann::json& stored, const nlohmann::json& incoming,
+                                    FieldViolations& violations);
 
 }  // namespace syncd::domain

@@ -23,21 +23,59 @@ TEST(SecretsTest, ResponsesShowThatASecretIsSetNotItsValue) {
 }
 
 TEST(SecretsTest, UpdateWithoutTheSecretOrWithTheMaskKeepsIt) {
+  FieldViolations violations;
   nlohmann::json left_out = {{"url", "https://api.example.com/v2"}, {"auth", {{"kind", "bearer"}}}};
-  EXPECT_EQ(KeepUnchangedSecrets(kStored, left_out)["auth"]["token"], "s3cr3t");
-  EXPECT_EQ(KeepUnchangedSecrets(kStored, RedactSecrets(kStored))["auth"]["token"], "s3cr3t");
+  EXPECT_EQ(KeepUnchangedSecrets(kStored, left_out, violations)["auth"]["token"], "s3cr3t");
+  EXPECT_EQ(KeepUnchangedSecrets(kStored, RedactSecrets(kStored), violations)["auth"]["token"], "s3cr3t");
+  nlohmann::json same_host_other_case = {{"url", "HTTPS://API.example.com/other?x=1"},
+                                         {"auth", {{"kind", "bearer"}}}};
+  EXPECT_EQ(KeepUnchangedSecrets(kStored, same_host_other_case, violations)["auth"]["token"], "s3cr3t");
+  EXPECT_TRUE(violations.empty());
+}
+
+TEST(SecretsTest, AStoredSecretIsNotKeptWhenTheUrlMovesToAnotherHostSchemeOrPort) {
+  for (const char* url : {"https://attacker.example.net/collect", "http://api.example.com",
+                          "https://api.example.com:8443/", "https://api.example.com@attacker.example.net/"}) {
+    SCOPED_TRACE(url);
+    FieldViolations violations;
+    nlohmann::json left_out = {{"url", url}, {"auth", {{"kind", "bearer"}}}};
+    nlohmann::json kept = KeepUnchangedSecrets(kStored, left_out, violations);
+    EXPECT_EQ(violations,
+              FieldViolations(
+                  {{"config.auth.token", "must be sent again when the url's scheme, host or port changes"}}));
+    EXPECT_EQ(kept.dump().find("s3cr3t"), std::string::npos);
+
+    FieldViolations masked_violations;
+    kept = KeepUnchangedSecrets(
+        kStored, {{"url", url}, {"auth", {{"kind", "bearer"}, {"token", kSecretMask}}}}, masked_violations);
+    EXPECT_EQ(masked_violations.size(), 1u);
+    EXPECT_EQ(kept.dump().find("s3cr3t"), std::string::npos);
+  }
+}
+
+TEST(SecretsTest, ASecretSentAgainMayGoToANewHost) {
+  FieldViolations violations;
+  nlohmann::json resent = {{"url", "https://other.example.org"},
+                           {"auth", {{"kind", "bearer"}, {"token", "t2"}}}};
+  EXPECT_EQ(KeepUnchangedSecrets(kStored, resent, violations)["auth"]["token"], "t2");
+  nlohmann::json no_secret = {{"url", "https://other.example.org"},
+                              {"auth", {{"kind", "bearer"}, {"token", nullptr}}}};
+  EXPECT_FALSE(KeepUnchangedSecrets(kStored, no_secret, violations)["auth"].contains("token"));
+  EXPECT_TRUE(violations.empty());
 }
 
 TEST(SecretsTest, UpdateWithANewSecretReplacesItAndNullRemovesIt) {
+  FieldViolations violations;
   nlohmann::json replaced = {{"auth", {{"kind", "bearer"}, {"token", "new"}}}};
-  EXPECT_EQ(KeepUnchangedSecrets(kStored, replaced)["auth"]["token"], "new");
+  EXPECT_EQ(KeepUnchangedSecrets(kStored, replaced, violations)["auth"]["token"], "new");
   nlohmann::json removed = {{"auth", {{"kind", "bearer"}, {"token", nullptr}}}};
-  EXPECT_FALSE(KeepUnchangedSecrets(kStored, removed)["auth"].contains("token"));
+  EXPECT_FALSE(KeepUnchangedSecrets(kStored, removed, violations)["auth"].contains("token"));
 }
 
 TEST(SecretsTest, TheMaskIsNeverStoredAsASecret) {
+  FieldViolations violations;
   nlohmann::json masked = {{"auth", {{"kind", "bearer"}, {"token", kSecretMask}}}};
-  EXPECT_FALSE(KeepUnchangedSecrets(nlohmann::json::object(), masked)["auth"].contains("token"));
+  EXPECT_FALSE(KeepUnchangedSecrets(nlohmann::json::object(), masked, violations)["auth"].contains("token"));
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include "sync_service/domain/validation.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "absl/strings/ascii.h"
@@ -138,8 +139,8 @@ FieldViolations NewIntegration(const IntegrationChanges& changes, absl::Time now
     violations.push_back({"type", "is required: HTTP_JSON or DEMO"});
   }
   // What would be stored is what is checked: a masked secret with nothing behind it is dropped first.
-  nlohmann::json config =
-      KeepUnchangedSecrets(nlohmann::json::object(), changes.config.value_or(nlohmann::json::object()));
+  nlohmann::json config = KeepUnchangedSecrets(nlohmann::json::object(),
+                                               changes.config.value_or(nlohmann::json::object()), violations);
   if (changes.type.has_value() && !changes.type_unknown) ValidateConfig(*changes.type, config, violations);
   ValidateInterval(changes.sync_interval, "syncInterval", violations, rules);
   if (!violations.empty()) return violations;
@@ -168,9 +169,17 @@ FieldViolations ApplyChanges(const Integration& current, const IntegrationChange
   Integration next = current;
   if (changes.name.has_value()) next.name = NormalizeName(*changes.name);
   if (changes.type.has_value()) next.type = *changes.type;
-  if (changes.config.has_value()) next.config = KeepUnchangedSecrets(current.config, *changes.config);
+  if (changes.config.has_value())
+    next.config = KeepUnchangedSecrets(current.config, *changes.config, violations);
   if (!changes.type_unknown && (changes.type.has_value() || changes.config.has_value())) {
-    ValidateConfig(next.type, next.config, violations);
+    // A secret that must be sent again is also missing from the config: report that field once.
+    FieldViolations config_violations;
+    ValidateConfig(next.type, next.config, config_violations);
+    for (FieldViolation& v : config_violations) {
+      const bool reported = std::any_of(violations.begin(), violations.end(),
+                                        [&](const FieldViolation& r) { return r.field == v.field; });
+      if (!reported) violations.push_back(std::move(v));
+    }
   }
   if (!violations.empty()) return violations;
 

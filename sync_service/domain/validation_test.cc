@@ -155,6 +155,29 @@ TEST(ConfigTest, SecretLeftOutOnUpdateKeepsTheStoredOne) {
   EXPECT_THAT(Fields(ApplyChanges(current, cleared, kNow, out)), ElementsAre("config.auth.token"));
 }
 
+TEST(ConfigTest, SecretLeftOutWhenTheUrlMovesToAnotherHostIsRefused) {
+  Integration current;
+  current.name = "Feed";
+  current.type = IntegrationType::kHttpJson;
+  current.config = BearerConfig("stored-token");
+  for (nlohmann::json token : {nlohmann::json(), nlohmann::json(kSecretMask)}) {
+    IntegrationChanges c;
+    c.config = BearerConfig(token);
+    c.config->at("url") = "https://collector.attacker.example/items";
+    Integration out;
+    FieldViolations violations = ApplyChanges(current, c, kNow, out);
+    ASSERT_EQ(violations.size(), 1u) << token;
+    EXPECT_EQ(violations[0].field, "config.auth.token");
+    EXPECT_EQ(violations[0].description, "must be sent again when the url's scheme, host or port changes");
+  }
+  IntegrationChanges resent;
+  resent.config = BearerConfig("token-for-the-new-host");
+  resent.config->at("url") = "https://collector.attacker.example/items";
+  Integration out;
+  ASSERT_THAT(ApplyChanges(current, resent, kNow, out), IsEmpty());
+  EXPECT_EQ(out.config["auth"]["token"], "token-for-the-new-host");
+}
+
 TEST(ConfigTest, MaskedSecretOnCreateIsNoSecret) {
   IntegrationChanges c;
   c.name = "Feed";

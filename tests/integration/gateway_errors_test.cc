@@ -37,6 +37,16 @@ TEST_F(GatewayErrorsTest, BadPathParameterIs400NamingId) {
   EXPECT_THAT(ViolationFields(r.json), ElementsAre("id"));
 }
 
+TEST_F(GatewayErrorsTest, PathParameterThatIsNotUtf8Is400NamingId) {
+  for (const char* path : {"/api/integrations/%FF", "/api/integrations/%C3%28/sync-history"}) {
+    ApiResponse r = Send("GET", path);
+    EXPECT_EQ(r.status, 400) << path << " " << r;
+    EXPECT_EQ(r.json["code"], 3);
+    EXPECT_THAT(ViolationFields(r.json), ElementsAre("id"));
+    EXPECT_THAT(r.json.dump(), HasSubstr("must be valid UTF-8"));
+  }
+}
+
 TEST_F(GatewayErrorsTest, NotFoundIs404AndAlreadyExistsIs409) {
   ApiResponse missing = Send("GET", absl::StrCat("/api/integrations/", kUnknownId));
   EXPECT_EQ(missing.status, 404) << missing;

@@ -167,6 +167,22 @@ TEST_F(HttpJsonSyncTest, MaxPagesAndMaxRecordsStopTheSync) {
   EXPECT_EQ(server().Requests("/endless").size(), 4u + 3u);
 }
 
+TEST_F(HttpJsonSyncTest, APageOfLargeRecordsOverGrpcsDefault4MiBIsStored) {
+  // 40 records of 256 KiB each: one page, one RecordBatch of about 10 MiB from the worker.
+  json items = json::array();
+  for (int id = 1; id <= 40; ++id)
+    items.push_back({{"id", id}, {"blob", std::string(256 * 1024, 'a' + id % 26)}});
+  server().Respond("/big", {.body = json{{"items", items}}.dump()});
+  v1::Integration integration = MustCreate(HttpJson("Big", {{"url", server().Url("/big")},
+                                                            {"recordsPath", "/items"},
+                                                            {"idField", "/id"},
+                                                            {"maxRequestsPerMinute", 6000}}));
+  v1::SyncRun run = SyncNow(integration.id());
+  ASSERT_EQ(run.status(), v1::SyncRun::SUCCESS) << Describe(run) << " " << run.error_message();
+  EXPECT_EQ(run.records_count(), 40);
+  EXPECT_EQ(run.records_inserted(), 40);
+}
+
 TEST_F(HttpJsonSyncTest, PagesArePacedToMaxRequestsPerMinute) {
   server().Route("/slowly", [](const RecordedRequest& r) {
     const int page = r.Param("page").empty() ? 1 : std::stoi(r.Param("page"));

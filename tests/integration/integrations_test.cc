@@ -580,5 +580,35 @@ TEST_F(SecretsTest, UpdatingWithoutTheSecretOrWithTheMaskKeepsIt) {
   EXPECT_EQ(StoredToken(Sql(), created.id()), "second-token");
 }
 
+TEST_F(SecretsTest, MovingTheUrlToAnotherHostNeedsTheSecretAgain) {
+  v1::Integration created = MustCreate(WithToken("Billing", "first-token"));
+
+  // Whoever may edit the integration points it at their own server, echoing the masked token or leaving it
+  // out: refused, and the stored url and token stay as they were.
+  for (bool echo_mask : {true, false}) {
+    v1::Integration moved;
+    *moved.mutable_config() = created.config();
+    (*moved.mutable_config()->mutable_fields())["url"].set_string_value("https://collector.attacker.test/x");
+    if (!echo_mask) {
+      (*moved.mutable_config()->mutable_fields())["auth"].mutable_struct_value()->mutable_fields()->erase(
+          "token");
+    }
+    v1::Integration updated;
+    grpc::Status status = Update(created.id(), moved, &updated);
+    EXPECT_THAT(status, IsInvalidArgument("config.auth.token")) << echo_mask;
+    EXPECT_THAT(BadRequestFields(status), ElementsAre("config.auth.token")) << Describe(status);
+    EXPECT_EQ(StoredToken(Sql(), created.id()), "first-token");
+    EXPECT_EQ(MustGet(created.id()).config().fields().at("url").string_value(),
+              "https://api.example.com/items");
+  }
+
+  // Sending the token again moves it.
+  v1::Integration resent = WithToken("Billing", "token-for-new-host");
+  (*resent.mutable_config()->mutable_fields())["url"].set_string_value("https://other.example.org/items");
+  v1::Integration updated;
+  ASSERT_THAT(Update(created.id(), resent, &updated), IsOk());
+  EXPECT_EQ(StoredToken(Sql(), created.id()), "token-for-new-host");
+}
+
 }  // namespace
 }  // namespace syncd::testing
