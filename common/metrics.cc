@@ -6,6 +6,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "common/http_listen.h"
 #include "prometheus/gauge.h"
 #include "prometheus/metric_family.h"
 #include "prometheus/text_serializer.h"
@@ -102,15 +103,7 @@ MetricsServer::MetricsServer(const Metrics& metrics) : server_(std::make_unique<
 MetricsServer::~MetricsServer() { Stop(); }
 
 absl::StatusOr<int> MetricsServer::Start(const std::string& host, int port) {
-  int bound = port;
-  if (port == 0) {
-    bound = server_->bind_to_any_port(host);
-  } else if (!server_->bind_to_port(host, port)) {
-    bound = -1;
-  }
-  if (bound <= 0) return absl::UnavailableError(absl::StrCat("cannot listen on ", host, ":", port));
-  thread_ = std::thread([this] { server_->listen_after_bind(); });
-  return bound;
+  return ListenInBackground(*server_, host, port, thread_);
 }
 
 void MetricsServer::Stop() {

@@ -3,6 +3,7 @@
 #include <httplib.h>
 
 #include "absl/strings/str_cat.h"
+#include "common/http_listen.h"
 #include "common/metrics.h"
 
 namespace syncd::worker {
@@ -25,15 +26,7 @@ HealthServer::HealthServer(std::function<bool()> ready, std::function<std::strin
 HealthServer::~HealthServer() { Stop(); }
 
 absl::StatusOr<int> HealthServer::Start(const std::string& host, int port) {
-  int bound = port;
-  if (port == 0) {
-    bound = server_->bind_to_any_port(host);
-  } else if (!server_->bind_to_port(host, port)) {
-    bound = -1;
-  }
-  if (bound <= 0) return absl::UnavailableError(absl::StrCat("cannot listen on ", host, ":", port));
-  thread_ = std::thread([this] { server_->listen_after_bind(); });
-  return bound;
+  return ListenInBackground(*server_, host, port, thread_);
 }
 
 void HealthServer::Stop() {
