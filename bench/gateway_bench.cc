@@ -83,6 +83,13 @@ void Print(const std::string& name, Result& r) {
 int main(int argc, char** argv) {
   const int concurrency = argc > 1 ? std::atoi(argv[1]) : 64;
   const int seconds = argc > 2 ? std::atoi(argv[2]) : 10;
+  if (concurrency < 1 || seconds < 1) {
+    std::fprintf(stderr,
+                 "usage: %s [CONCURRENCY=64] [SECONDS=10] [gateway flags...]\n"
+                 "GET /api/integrations/{id} through the gateway against GetIntegration over gRPC.\n",
+                 argv[0]);
+    return 2;
+  }
   std::vector<std::string> gateway_flags;
   for (int i = 3; i < argc; ++i) gateway_flags.emplace_back(argv[i]);
   const absl::Duration warmup = absl::Seconds(2);
