@@ -4,21 +4,12 @@
 
 #include "absl/time/clock.h"
 #include "spdlog/spdlog.h"
+#include "sync_service/api/rpc_metrics_interceptor.h"
 
 namespace syncd::api {
 namespace {
 
 using grpc::experimental::InterceptionHookPoints;
-
-const char* CodeName(grpc::StatusCode code) {
-  static const char* const kNames[] = {
-      "OK",        "CANCELLED",      "UNKNOWN",           "INVALID_ARGUMENT",   "DEADLINE_EXCEEDED",
-      "NOT_FOUND", "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION",
-      "ABORTED",   "OUT_OF_RANGE",   "UNIMPLEMENTED",     "INTERNAL",           "UNAVAILABLE",
-      "DATA_LOSS", "UNAUTHENTICATED"};
-  const int i = static_cast<int>(code);
-  return i >= 0 && i < 17 ? kNames[i] : "UNKNOWN";
-}
 
 class RpcLogInterceptor final : public grpc::experimental::Interceptor {
  public:
@@ -43,7 +34,7 @@ class RpcLogInterceptor final : public grpc::experimental::Interceptor {
                                 status.error_code() == grpc::StatusCode::DATA_LOSS;
       spdlog::log(server_fault ? spdlog::level::warn : spdlog::level::info,
                   "rpc method={} code={} latency_ms={:.1f} peer={} request_id={}{}{}", info_->method(),
-                  CodeName(status.error_code()), ms, peer, request_id,
+                  StatusCodeName(status.error_code()), ms, peer, request_id,
                   status.ok() ? "" : " error=", status.error_message());
     }
     methods->Proceed();
