@@ -74,5 +74,21 @@ int main(int argc, char** argv) {
                    (cpu_after[1] - cpu_before[1]) * 1e6 / integrations,
                    (cpu_after[2] - cpu_before[2]) * 1e6 / integrations)
             << std::flush;
+  // With SYNCD_TEST_PG_SETTINGS="shared_preload_libraries=pg_stat_statements": where PostgreSQL's time went.
+  if (tx.exec1("SELECT count(*) FROM pg_extension WHERE extname = 'pg_stat_statements'")[0].as<int>() > 0 ||
+      tx.exec1("SELECT current_setting('shared_preload_libraries') LIKE '%pg_stat_statements%'")[0]
+          .as<bool>()) {
+    tx.exec("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
+    std::cout << "  PostgreSQL time by statement (us per sync, calls, rows per call):\n";
+    for (const auto& row : tx.exec_params(
+             "SELECT total_exec_time * 1000 / $1, total_plan_time * 1000 / $1, calls, rows::float8 / calls, "
+             "  left(regexp_replace(query, '\\s+', ' ', 'g'), 90) FROM pg_stat_statements "
+             "WHERE calls > 0 ORDER BY total_exec_time + total_plan_time DESC LIMIT 12",
+             integrations)) {
+      std::cout << absl::StrFormat("    exec %5.1f plan %5.1f  %6d x %6.1f  %s\n", row[0].as<double>(),
+                                   row[1].as<double>(), row[2].as<int>(), row[3].as<double>(),
+                                   row[4].as<std::string>());
+    }
+  }
   return 0;
 }

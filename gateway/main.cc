@@ -8,6 +8,7 @@
 
 #include "absl/flags/flag.h"
 #include "absl/strings/str_split.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "common/env_flags.h"
 #include "common/logging.h"
@@ -133,6 +134,7 @@ int Run() {
 }  // namespace syncd::gateway
 
 int main(int argc, char** argv) {
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   syncd::BlockShutdownSignals();
   syncd::ParseFlags(argc, argv, "HTTP/JSON for syncd's API, transcoded from google.api.http");
   if (absl::Status s =

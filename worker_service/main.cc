@@ -136,6 +136,7 @@ int Run() {
 }  // namespace syncd::worker
 
 int main(int argc, char** argv) {
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   syncd::BlockShutdownSignals();
   syncd::ParseFlags(argc, argv,
                     "syncd worker_service: runs integration syncs assigned by sync_service.\n"

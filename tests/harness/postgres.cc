@@ -21,6 +21,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 
 namespace syncd::testing {
@@ -231,6 +232,13 @@ absl::Status PostgresServer::Launch() {
   for (const char* setting : kSettings) {
     options.argv.push_back("-c");
     options.argv.push_back(setting);
+  }
+  // For profiling runs, e.g. SYNCD_TEST_PG_SETTINGS="shared_preload_libraries=pg_stat_statements".
+  if (const char* extra = getenv("SYNCD_TEST_PG_SETTINGS"); extra != nullptr) {
+    for (absl::string_view setting : absl::StrSplit(extra, ';', absl::SkipWhitespace())) {
+      options.argv.push_back("-c");
+      options.argv.push_back(std::string(setting));
+    }
   }
   options.extra_env = {"LC_ALL=C", "LANG=C"};
   options.log_path = root_dir_ + "/postgres.log";
