@@ -79,15 +79,18 @@ int main(int argc, char** argv) {
       tx.exec1("SELECT current_setting('shared_preload_libraries') LIKE '%pg_stat_statements%'")[0]
           .as<bool>()) {
     tx.exec("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
-    std::cout << "  PostgreSQL time by statement (us per sync, calls, rows per call):\n";
+    std::cout
+        << "  PostgreSQL by statement, per sync: exec and plan time (us), calls x rows, buffer hits, WAL:\n";
     for (const auto& row : tx.exec_params(
              "SELECT total_exec_time * 1000 / $1, total_plan_time * 1000 / $1, calls, rows::float8 / calls, "
-             "  left(regexp_replace(query, '\\s+', ' ', 'g'), 90) FROM pg_stat_statements "
+             "  left(regexp_replace(query, '\\s+', ' ', 'g'), 70), shared_blks_hit::float8 / $1, "
+             "  wal_records::float8 / $1, wal_bytes::float8 / $1 FROM pg_stat_statements "
              "WHERE calls > 0 ORDER BY total_exec_time + total_plan_time DESC LIMIT 12",
              integrations)) {
-      std::cout << absl::StrFormat("    exec %5.1f plan %5.1f  %6d x %6.1f  %s\n", row[0].as<double>(),
-                                   row[1].as<double>(), row[2].as<int>(), row[3].as<double>(),
-                                   row[4].as<std::string>());
+      std::cout << absl::StrFormat(
+          "    exec %5.1f plan %4.1f  %6d x %7.1f  blocks %5.1f  WAL %4.1f rec %5.0f B  %s\n",
+          row[0].as<double>(), row[1].as<double>(), row[2].as<int>(), row[3].as<double>(),
+          row[5].as<double>(), row[6].as<double>(), row[7].as<double>(), row[4].as<std::string>());
     }
   }
   return 0;

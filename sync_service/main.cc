@@ -70,6 +70,10 @@ ABSL_FLAG(absl::Duration, default_sync_timeout,
           syncd::EnvOr("SYNC_SERVICE_DEFAULT_SYNC_TIMEOUT", absl::Minutes(10)),
           "Deadline of a sync when its integration sets no syncTimeoutSeconds "
           "[env SYNC_SERVICE_DEFAULT_SYNC_TIMEOUT]");
+ABSL_FLAG(
+    absl::Duration, sync_deadline_grace, syncd::EnvOr("SYNC_SERVICE_SYNC_DEADLINE_GRACE", absl::Minutes(1)),
+    "How long a sync may run past its deadline for its worker to stop it and report; after that "
+    "heartbeats no longer keep it alive and it fails as TIMEOUT [env SYNC_SERVICE_SYNC_DEADLINE_GRACE]");
 ABSL_FLAG(absl::Duration, safety_poll, syncd::EnvOr("SYNC_SERVICE_SAFETY_POLL", absl::Seconds(5)),
           "Look for due work at least this often, even without notifications [env SYNC_SERVICE_SAFETY_POLL]");
 ABSL_FLAG(int, dispatch_batch, syncd::EnvOr("SYNC_SERVICE_DISPATCH_BATCH", 512),
@@ -193,6 +197,11 @@ int Run() {
     spdlog::error("--max_concurrent_syncs and --max_concurrent_syncs_per_host must be >= 0 (0 = unlimited)");
     return 2;
   }
+  if (absl::GetFlag(FLAGS_default_sync_timeout) <= absl::ZeroDuration() ||
+      absl::GetFlag(FLAGS_sync_deadline_grace) < absl::ZeroDuration()) {
+    spdlog::error("--default_sync_timeout must be positive and --sync_deadline_grace at least 0");
+    return 2;
+  }
   if (absl::GetFlag(FLAGS_dispatch_batch) < 1) {
     spdlog::error("--dispatch_batch must be at least 1");
     return 2;
@@ -244,6 +253,7 @@ int Run() {
   dispatch_options.heartbeat_interval = absl::GetFlag(FLAGS_heartbeat_interval);
   dispatch_options.safety_poll = absl::GetFlag(FLAGS_safety_poll);
   dispatch_options.default_sync_timeout = absl::GetFlag(FLAGS_default_sync_timeout);
+  dispatch_options.sync_deadline_grace = absl::GetFlag(FLAGS_sync_deadline_grace);
   dispatch_options.max_batch = absl::GetFlag(FLAGS_dispatch_batch);
   dispatch_options.reap_interval = std::max(absl::Milliseconds(200), dispatch_options.lease / 10);
   metrics::Metrics metrics("sync_service", SYNCD_VERSION);

@@ -16,18 +16,6 @@ namespace {
 constexpr absl::Duration kContendedRetry = absl::Milliseconds(20);
 constexpr absl::Duration kDatabaseRetry = absl::Seconds(1);
 
-absl::Duration SyncTimeout(const std::string& config_json, absl::Duration fallback) {
-  // Only parsed when the setting is there: most integrations use the default.
-  if (config_json.find("syncTimeoutSeconds") == std::string::npos) return fallback;
-  const nlohmann::json config = nlohmann::json::parse(config_json, nullptr, /*allow_exceptions=*/false);
-  if (!config.is_object()) return fallback;
-  auto it = config.find("syncTimeoutSeconds");
-  if (it != config.end() && it->is_number() && it->get<double>() > 0) {
-    return absl::Seconds(it->get<double>());
-  }
-  return fallback;
-}
-
 store::RunEnd EndFromResult(const v1::RunResult& r, absl::Time now) {
   store::RunEnd end;
   end.run_id = r.run_id();
@@ -203,14 +191,13 @@ int Dispatcher::ClaimAndAssign() {
   }
   if (slots.empty()) return 0;
 
-  absl::StatusOr<store::Claimed> claimed = store_.Claim(slots, options_.lease);
+  absl::StatusOr<store::Claimed> claimed = store_.Claim(slots, options_.lease, options_.default_sync_timeout);
   if (!claimed.ok()) {
     spdlog::warn("claiming due syncs failed: {}", std::string(claimed.status().message()));
     return -1;
   }
   globally_full_ = claimed->globally_full;
   full_hosts_ = std::move(claimed->full_hosts);
-  const absl::Time now = clock_.Now();
   std::map<std::string, v1::ServerMessage> messages;
   std::map<std::string, std::vector<std::string>> run_ids;
   for (const store::ClaimedRun& c : claimed->runs) {
@@ -222,8 +209,7 @@ int Dispatcher::ClaimAndAssign() {
     a->set_type(c.integration_type == domain::IntegrationType::kHttpJson ? v1::Integration::HTTP_JSON
                                                                          : v1::Integration::DEMO);
     a->set_config_json(c.integration_config);
-    *a->mutable_deadline() =
-        api::TimestampOf(now + SyncTimeout(c.integration_config, options_.default_sync_timeout));
+    *a->mutable_deadline() = api::TimestampOf(c.deadline);
     run_ids[worker].push_back(c.run.id);
     if (options_.metrics != nullptr) options_.metrics->Started(c.run);
     spdlog::debug("sync started integration_id={} run_id={} trigger={} attempt={} worker_id={} lag_ms={}",
@@ -251,18 +237,22 @@ void Dispatcher::DispatchLoop() {
     absl::Time now = clock_.Now();
     absl::Time deadline = now + options_.safety_poll;
     if (now >= next_reap) {
-      absl::StatusOr<std::map<std::string, std::string>> failed =
-          store_.FailExpiredLeases(options_.max_batch);
+      absl::StatusOr<std::vector<store::ReapedRun>> failed =
+          store_.FailExpiredLeases(options_.max_batch, options_.sync_deadline_grace);
       if (!failed.ok()) {
         spdlog::warn("failing expired leases: {}", std::string(failed.status().message()));
       } else {
-        for (const auto& [run_id, integration_id] : *failed) {
-          spdlog::info("sync finished integration_id={} run_id={} status=FAILED error_code=WORKER_LOST",
-                       integration_id, run_id);
+        int lost = 0;
+        for (const store::ReapedRun& r : *failed) {
+          spdlog::info("sync finished integration_id={} run_id={} status=FAILED error_code={}",
+                       r.integration_id, r.run_id, r.error_code);
+          if (r.error_code == "WORKER_LOST") ++lost;
         }
-        if (!failed->empty()) {
-          spdlog::warn("{} runs failed as WORKER_LOST: their lease ended without a heartbeat",
-                       failed->size());
+        if (lost > 0)
+          spdlog::warn("{} runs failed as WORKER_LOST: their lease ended without a heartbeat", lost);
+        if (static_cast<size_t>(lost) < failed->size()) {
+          spdlog::warn("{} runs failed as TIMEOUT: still running {} past their deadline",
+                       failed->size() - lost, absl::FormatDuration(options_.sync_deadline_grace));
         }
       }
       // A full batch means there may be more: look again soon.
@@ -437,7 +427,7 @@ void Dispatcher::ApplyLeases(std::vector<LeaseRequest> batch) {
   for (const LeaseRequest& req : batch) {
     const std::string worker_id = req.session->identity().worker_id;
     absl::StatusOr<std::vector<std::string>> alive =
-        store_.ExtendLeases(req.run_ids, worker_id, options_.lease);
+        store_.ExtendLeases(req.run_ids, worker_id, options_.lease, options_.sync_deadline_grace);
     if (!alive.ok()) {
       spdlog::warn("extending leases of worker {}: {}", worker_id, std::string(alive.status().message()));
       continue;

@@ -44,6 +44,9 @@ struct DispatcherOptions {
   absl::Duration presence_interval = absl::Seconds(5);
   // Default sync deadline when the integration sets no syncTimeoutSeconds.
   absl::Duration default_sync_timeout = absl::Minutes(10);
+  // How long past its deadline a run may stay RUNNING for its worker to stop it and report; after that the
+  // run's lease is no longer extended and it fails as TIMEOUT.
+  absl::Duration sync_deadline_grace = absl::Minutes(1);
   // Most runs claimed or finished in one transaction.
   int max_batch = 512;
   // Counts the syncs started (optional).

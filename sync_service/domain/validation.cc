@@ -52,6 +52,10 @@ void ValidateDemoConfig(const nlohmann::json& config, FieldViolations& out) {
   check_number("failureRate", 0, 1);
   check_number("latencyMs", 0, 600'000);
   check_number("version", 0, 1'000'000'000);
+  auto ignore_deadline = config.find("ignoreDeadline");
+  if (ignore_deadline != config.end() && !ignore_deadline->is_null() && !ignore_deadline->is_boolean()) {
+    out.push_back({"config.ignoreDeadline", "must be true or false"});
+  }
   auto error_code = config.find("errorCode");
   if (error_code != config.end() && !error_code->is_null() && !error_code->is_string()) {
     out.push_back({"config.errorCode", "must be an error code such as SERVER_ERROR"});

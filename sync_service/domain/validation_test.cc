@@ -190,6 +190,13 @@ TEST(ConfigTest, MaskedSecretOnCreateIsNoSecret) {
   EXPECT_EQ(out.config["auth"]["token"], "real-token");
 }
 
+TEST(ConfigTest, DemoIgnoreDeadlineIsABoolean) {
+  FieldViolations v;
+  ValidateConfig(IntegrationType::kDemo, {{"ignoreDeadline", "yes"}}, v);
+  ValidateConfig(IntegrationType::kDemo, {{"ignoreDeadline", true}}, v);
+  EXPECT_THAT(Fields(v), ElementsAre("config.ignoreDeadline"));
+}
+
 TEST(ConfigTest, SyncTimeoutInRange) {
   FieldViolations v;
   ValidateConfig(IntegrationType::kDemo, {{"syncTimeoutSeconds", 0}}, v);

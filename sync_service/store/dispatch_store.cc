@@ -17,6 +17,7 @@ ClaimedRun ClaimedFromRow(const pqxx::row& row) {
   c.integration_type = domain::ParseIntegrationType(row["integration_type"].as<std::string>())
                            .value_or(domain::IntegrationType::kDemo);
   c.integration_config = row["integration_config"].as<std::string>();
+  c.deadline = TimeOf(row["deadline_at"]).value_or(absl::InfiniteFuture());
   return c;
 }
 
@@ -52,15 +53,17 @@ DispatchStore::DispatchStore(PgPool& pool, const Clock& clock, schedule::RetryPo
       started_at_(clock.Now()),
       uniform01_(std::move(uniform01)) {}
 
-absl::StatusOr<Claimed> DispatchStore::Claim(const std::vector<std::string>& slots, absl::Duration lease) {
+absl::StatusOr<Claimed> DispatchStore::Claim(const std::vector<std::string>& slots, absl::Duration lease,
+                                             absl::Duration default_timeout) {
   if (slots.empty()) return Claimed{};
+  const double timeout_s = absl::ToDoubleSeconds(default_timeout);
   return pool_.Transact<Claimed>([&](pqxx::work& tx) {
     pqxx::row begin = tx.exec_prepared1(sql::kClaimBegin.name);
     const schedule::ConcurrencyLimits in_force =
         schedule::Strictest(limits_, {begin[3].as<int32_t>(), begin[4].as<int32_t>()});
     if (!in_force.any()) {
       const absl::Time now = clock_.Now();
-      return ClaimUnlimited(tx, slots, absl::ToUnixMicros(now), absl::ToUnixMicros(now + lease));
+      return ClaimUnlimited(tx, slots, absl::ToUnixMicros(now), absl::ToUnixMicros(now + lease), timeout_s);
     }
     // After the lock, so the count includes every run an earlier limited claim started (see queries.h).
     tx.exec_prepared1(sql::kClaimLock.name);
@@ -85,7 +88,7 @@ absl::StatusOr<Claimed> DispatchStore::Claim(const std::vector<std::string>& slo
       }
       for (const auto& row : tx.exec_prepared(claim->name, TextArray(offered), now_us, lease_us, replica_id_,
                                               TextArray(room.FullHosts()), TextArray(hosts), IntArray(counts),
-                                              in_force.max_concurrent_syncs_per_host)) {
+                                              in_force.max_concurrent_syncs_per_host, timeout_s)) {
         ClaimedRun c = ClaimedFromRow(row);
         c.target_host = Opt<std::string>(row["run_target_host"]);
         room.Started(c.target_host);
@@ -109,10 +112,10 @@ schedule::RunningSyncs DispatchStore::CountRunning(pqxx::work& tx) {
 }
 
 Claimed DispatchStore::ClaimUnlimited(pqxx::work& tx, const std::vector<std::string>& slots, int64_t now_us,
-                                      int64_t lease_us) {
+                                      int64_t lease_us, double timeout_s) {
   Claimed out;
-  for (const auto& row :
-       tx.exec_prepared(sql::kClaimPendingRuns.name, TextArray(slots), now_us, lease_us, replica_id_)) {
+  for (const auto& row : tx.exec_prepared(sql::kClaimPendingRuns.name, TextArray(slots), now_us, lease_us,
+                                          replica_id_, timeout_s)) {
     out.runs.push_back(ClaimedFromRow(row));
   }
   if (out.runs.size() < slots.size()) {
@@ -128,8 +131,8 @@ Claimed DispatchStore::ClaimUnlimited(pqxx::work& tx, const std::vector<std::str
         rest.push_back(w);
       }
     }
-    for (const auto& row :
-         tx.exec_prepared(sql::kClaimDueRuns.name, TextArray(rest), now_us, lease_us, replica_id_)) {
+    for (const auto& row : tx.exec_prepared(sql::kClaimDueRuns.name, TextArray(rest), now_us, lease_us,
+                                            replica_id_, timeout_s)) {
       out.runs.push_back(ClaimedFromRow(row));
     }
   }
@@ -306,42 +309,64 @@ absl::StatusOr<RecordCounts> DispatchStore::ApplyRecordBatch(const RecordBatchIn
   });
 }
 
-absl::StatusOr<std::map<std::string, std::string>> DispatchStore::FailExpiredLeases(int limit) {
+absl::StatusOr<std::vector<ReapedRun>> DispatchStore::FailExpiredLeases(int limit,
+                                                                        absl::Duration deadline_grace) {
   const absl::Time now = clock_.Now();
   absl::StatusOr<std::vector<RunEnd>> expired = pool_.Transact<std::vector<RunEnd>>([&](pqxx::work& tx) {
     std::vector<RunEnd> out;
-    for (const auto& row : tx.exec_prepared(sql::kExpiredRuns.name, absl::ToUnixMicros(now), limit)) {
+    for (const auto& row : tx.exec_prepared(sql::kExpiredRuns.name, absl::ToUnixMicros(now), limit,
+                                            absl::ToDoubleSeconds(deadline_grace))) {
       RunEnd e;
       e.run_id = row["id"].as<std::string>();
       e.only_if_expired = true;
       e.finish.completed_at = now;
-      e.finish.error_code = "WORKER_LOST";
       const std::string worker = Opt<std::string>(row["worker_id"]).value_or("unknown");
-      e.finish.error_message = absl::StrCat("Worker ", worker,
-                                            " stopped reporting on this sync (its process exited or lost its "
-                                            "connection) and did not come back before the lease ended.");
-      e.finish.suggestion =
-          "Nothing to change in the integration: the sync is retried on another worker. If this repeats, "
-          "check "
-          "the workers' logs and resources (memory limits, restarts).";
+      if (row["past_deadline"].as<bool>()) {
+        e.finish.error_code = "TIMEOUT";
+        e.finish.error_message =
+            absl::StrCat("The sync ran past its deadline (", row["timeout_seconds"].as<int64_t>(),
+                         " s after it started) and worker ", worker, " had not stopped it ",
+                         absl::FormatDuration(deadline_grace), " later; sync_service ended it.");
+        e.finish.suggestion =
+            "The source is slow or the sync reads too much: raise syncTimeoutSeconds in the integration's "
+            "config, or lower maxPages/maxRecords. If the worker's log shows this sync stuck, report it with "
+            "that log.";
+      } else {
+        e.finish.error_code = "WORKER_LOST";
+        e.finish.error_message = absl::StrCat(
+            "Worker ", worker,
+            " stopped reporting on this sync (its process exited or lost its connection) and did "
+            "not come back before the lease ended.");
+        e.finish.suggestion =
+            "Nothing to change in the integration: the sync is retried on another worker. If this repeats, "
+            "check the workers' logs and resources (memory limits, restarts).";
+      }
       out.push_back(std::move(e));
     }
     return out;
   });
   if (!expired.ok()) return expired.status();
-  if (expired->empty()) return std::map<std::string, std::string>{};
-  return FinishRuns(*expired);
+  if (expired->empty()) return std::vector<ReapedRun>{};
+  absl::StatusOr<std::map<std::string, std::string>> finished = FinishRuns(*expired);
+  if (!finished.ok()) return finished.status();
+  std::vector<ReapedRun> reaped;
+  for (const RunEnd& e : *expired) {
+    auto it = finished->find(e.run_id);
+    if (it != finished->end()) reaped.push_back({e.run_id, it->second, e.finish.error_code});
+  }
+  return reaped;
 }
 
 absl::StatusOr<std::vector<std::string>> DispatchStore::ExtendLeases(const std::vector<std::string>& run_ids,
                                                                      const std::string& worker_id,
-                                                                     absl::Duration lease) {
+                                                                     absl::Duration lease,
+                                                                     absl::Duration deadline_grace) {
   if (run_ids.empty()) return std::vector<std::string>{};
   const int64_t until = absl::ToUnixMicros(clock_.Now() + lease);
   return pool_.Transact<std::vector<std::string>>([&](pqxx::work& tx) {
     std::vector<std::string> alive;
-    for (const auto& row :
-         tx.exec_prepared(sql::kExtendLeases.name, TextArray(run_ids), until, replica_id_, worker_id)) {
+    for (const auto& row : tx.exec_prepared(sql::kExtendLeases.name, TextArray(run_ids), until, replica_id_,
+                                            worker_id, absl::ToDoubleSeconds(deadline_grace))) {
       alive.push_back(row[0].as<std::string>());
     }
     return alive;

@@ -31,6 +31,8 @@ struct ClaimedRun {
   std::string integration_config;
   // The integration's target host (set by claims under limits only).
   std::optional<std::string> target_host;
+  // When the run must end: its start plus the integration's syncTimeoutSeconds or the default.
+  absl::Time deadline;
 };
 
 // What a claim started, and what held the rest back.
@@ -87,6 +89,13 @@ struct FinishedRun {
 };
 using FinishedObserver = std::function<void(const std::vector<FinishedRun>&)>;
 
+// A run the reaper failed.
+struct ReapedRun {
+  std::string run_id;
+  std::string integration_id;
+  std::string error_code;  // TIMEOUT or WORKER_LOST
+};
+
 struct WorkerInfo {
   std::string id;
   std::string name;
@@ -115,8 +124,10 @@ class DispatchStore {
 
   // Starts runs for up to slots.size() pieces of work: waiting manual runs first, then due integrations,
   // within the concurrency limits in force across all replicas. slots[i] is the worker that gets the i-th
-  // run (the first ones are used when the limits leave fewer).
-  absl::StatusOr<Claimed> Claim(const std::vector<std::string>& slots, absl::Duration lease);
+  // run (the first ones are used when the limits leave fewer). Each run's deadline is its start plus its
+  // integration's config.syncTimeoutSeconds, or `default_timeout`.
+  absl::StatusOr<Claimed> Claim(const std::vector<std::string>& slots, absl::Duration lease,
+                                absl::Duration default_timeout);
 
   // When there may be work again: the earliest next_sync_at or waiting manual run (nullopt: none at all),
   // passing over integrations whose target host is one of `full_hosts`.
@@ -132,13 +143,15 @@ class DispatchStore {
   // not running (any more).
   absl::StatusOr<RecordCounts> ApplyRecordBatch(const RecordBatchIn& batch);
 
-  // Fails runs whose lease ran out as WORKER_LOST (retried by the normal rules). Returns run id ->
-  // integration id of those it failed.
-  absl::StatusOr<std::map<std::string, std::string>> FailExpiredLeases(int limit);
+  // Fails runs whose lease ran out (retried by the normal rules): TIMEOUT when the run passed its deadline
+  // plus `deadline_grace` (heartbeats stop extending leases there, see ExtendLeases), else WORKER_LOST.
+  absl::StatusOr<std::vector<ReapedRun>> FailExpiredLeases(int limit, absl::Duration deadline_grace);
 
-  // Extends the leases of runs held by `worker_id` (on this replica); returns the run ids still RUNNING.
+  // Extends the leases of runs held by `worker_id` (on this replica), each to at most its deadline plus
+  // `deadline_grace`; returns the run ids still RUNNING.
   absl::StatusOr<std::vector<std::string>> ExtendLeases(const std::vector<std::string>& run_ids,
-                                                        const std::string& worker_id, absl::Duration lease);
+                                                        const std::string& worker_id, absl::Duration lease,
+                                                        absl::Duration deadline_grace);
 
   // Presence: this replica and its workers are alive; rows not refreshed for `stale_after` are removed.
   absl::Status Heartbeat(const std::vector<WorkerInfo>& workers, absl::Duration stale_after);
@@ -154,7 +167,7 @@ class DispatchStore {
 
  private:
   Claimed ClaimUnlimited(pqxx::work& tx, const std::vector<std::string>& slots, int64_t now_us,
-                         int64_t lease_us);
+                         int64_t lease_us, double timeout_s);
   schedule::RunningSyncs CountRunning(pqxx::work& tx);
 
   PgPool& pool_;

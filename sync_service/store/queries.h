@@ -121,7 +121,15 @@ inline const Statement kCustomPlans = {
 
 // What a worker needs to run a claimed run: the run plus the integration snapshot.
 inline const char* const kAssignmentColumns =
-    ", i.name AS integration_name, i.type AS integration_type, i.config::text AS integration_config";
+    ", i.name AS integration_name, i.type AS integration_type, i.config::text AS integration_config, "
+    SYNCD_TS_OUT("r.deadline_at") " AS deadline_at";
+
+// A run's deadline: its start plus the integration's config.syncTimeoutSeconds when that is a positive
+// number (saving checks 1..86400; the cap keeps old rows in range), else the default (seconds, parameter).
+#define SYNCD_DEADLINE(config, start, default_seconds)                                                  \
+  "(" start " + CASE WHEN jsonb_typeof(" config "->'syncTimeoutSeconds') = 'number' AND (" config          \
+  "->>'syncTimeoutSeconds')::float8 > 0 THEN LEAST((" config "->>'syncTimeoutSeconds')::float8, 86400) "  \
+  "ELSE " default_seconds "::float8 END * interval '1 second')"
 
 // Hands manual runs waiting for a worker to this replica's free slots ($1: one worker id per slot).
 // Manual triggers go first, so this runs before kClaimDueRuns.
@@ -132,8 +140,9 @@ inline const Statement kClaimPendingRuns = {
         "    ORDER BY r.created_at, r.id LIMIT cardinality($1::text[]) FOR UPDATE SKIP LOCKED), "
         "  n AS (SELECT p.id, row_number() OVER (ORDER BY p.id) AS slot FROM p), "
         "  u AS (UPDATE sync_runs r SET status = 'RUNNING', started_at = " SYNCD_TS_IN(2) ", "
-        "      worker_id = ($1::text[])[n.slot], lease_expires_at = " SYNCD_TS_IN(3) ", replica_id = $4 "
-        "    FROM n WHERE r.id = n.id RETURNING r.*) "
+        "      worker_id = ($1::text[])[n.slot], lease_expires_at = " SYNCD_TS_IN(3) ", replica_id = $4, "
+        "      deadline_at = " SYNCD_DEADLINE("c.config", SYNCD_TS_IN(2), "$5") " "
+        "    FROM n, integrations c WHERE r.id = n.id AND c.id = r.integration_id RETURNING r.*) "
         "SELECT ") + kRunColumns + kAssignmentColumns + " FROM u r JOIN integrations i ON i.id = r.integration_id"};
 
 // Claims enabled integrations that are due, earliest first, and starts a run of each on a free slot. Row
@@ -142,15 +151,15 @@ inline const Statement kClaimPendingRuns = {
 inline const Statement kClaimDueRuns = {
     "claim_due_runs",
     std::string(
-        "WITH due AS (SELECT i.id, i.next_sync_at, i.retry_count FROM integrations i "
+        "WITH due AS (SELECT i.id, i.next_sync_at, i.retry_count, i.config FROM integrations i "
         "    WHERE i.sync_enabled AND i.next_sync_at <= " SYNCD_TS_IN(2) " " SYNCD_NOT_IN_FLIGHT("i") " "
         "    ORDER BY i.next_sync_at, i.id LIMIT cardinality($1::text[]) FOR UPDATE OF i SKIP LOCKED), "
         "  n AS (SELECT due.*, row_number() OVER (ORDER BY due.next_sync_at, due.id) AS slot FROM due), "
         "  ins AS (INSERT INTO sync_runs AS r (integration_id, status, trigger, attempt, scheduled_for, created_at, "
-        "        started_at, worker_id, lease_expires_at, replica_id) "
+        "        started_at, worker_id, lease_expires_at, replica_id, deadline_at) "
         "      SELECT n.id, 'RUNNING', CASE WHEN n.retry_count > 0 THEN 'RETRY' ELSE 'SCHEDULED' END, "
         "        n.retry_count + 1, n.next_sync_at, " SYNCD_TS_IN(2) ", " SYNCD_TS_IN(2) ", ($1::text[])[n.slot], "
-        "        " SYNCD_TS_IN(3) ", $4 FROM n "
+        "        " SYNCD_TS_IN(3) ", $4, " SYNCD_DEADLINE("n.config", SYNCD_TS_IN(2), "$5") " FROM n "
         "    ON CONFLICT (integration_id) WHERE status IN ('PENDING', 'RUNNING') DO NOTHING RETURNING r.*) "
         "SELECT ") + kRunColumns + kAssignmentColumns + " FROM ins r JOIN integrations i ON i.id = r.integration_id"};
 
@@ -212,8 +221,8 @@ inline const Statement kClaimPendingRunsLimited = {
         "  n AS (SELECT k.id, k.target_host, row_number() OVER (ORDER BY k.created_at, k.id) AS slot FROM k), "
         "  u AS (UPDATE sync_runs r SET status = 'RUNNING', started_at = " SYNCD_TS_IN(2) ", "
         "      worker_id = ($1::text[])[n.slot], lease_expires_at = " SYNCD_TS_IN(3) ", replica_id = $4, "
-        "      target_host = n.target_host "
-        "    FROM n WHERE r.id = n.id RETURNING r.*) "
+        "      target_host = n.target_host, deadline_at = " SYNCD_DEADLINE("c.config", SYNCD_TS_IN(2), "$9") " "
+        "    FROM n, integrations c WHERE r.id = n.id AND c.id = r.integration_id RETURNING r.*) "
         "SELECT ") + kRunColumns + kAssignmentColumns + ", r.target_host AS run_target_host "
         "FROM u r JOIN integrations i ON i.id = r.integration_id"};
 
@@ -221,17 +230,17 @@ inline const Statement kClaimPendingRunsLimited = {
 inline const Statement kClaimDueRunsLimited = {
     "claim_due_runs_limited",
     std::string(
-        "WITH due AS (SELECT i.id, i.next_sync_at, i.retry_count, i.target_host FROM integrations i "
+        "WITH due AS (SELECT i.id, i.next_sync_at, i.retry_count, i.target_host, i.config FROM integrations i "
         "    WHERE i.sync_enabled AND i.next_sync_at <= " SYNCD_TS_IN(2) " " SYNCD_NOT_IN_FLIGHT("i") " "
         SYNCD_HOST_NOT_FULL("i")
         "    ORDER BY i.next_sync_at, i.id LIMIT cardinality($1::text[]) FOR UPDATE OF i SKIP LOCKED), "
         SYNCD_HOST_ROOM("due", "due.next_sync_at, due.id")
         "  n AS (SELECT k.*, row_number() OVER (ORDER BY k.next_sync_at, k.id) AS slot FROM k), "
         "  ins AS (INSERT INTO sync_runs AS r (integration_id, status, trigger, attempt, scheduled_for, created_at, "
-        "        started_at, worker_id, lease_expires_at, replica_id, target_host) "
+        "        started_at, worker_id, lease_expires_at, replica_id, target_host, deadline_at) "
         "      SELECT n.id, 'RUNNING', CASE WHEN n.retry_count > 0 THEN 'RETRY' ELSE 'SCHEDULED' END, "
         "        n.retry_count + 1, n.next_sync_at, " SYNCD_TS_IN(2) ", " SYNCD_TS_IN(2) ", ($1::text[])[n.slot], "
-        "        " SYNCD_TS_IN(3) ", $4, n.target_host FROM n "
+        "        " SYNCD_TS_IN(3) ", $4, n.target_host, " SYNCD_DEADLINE("n.config", SYNCD_TS_IN(2), "$9") " FROM n "
         "    ON CONFLICT (integration_id) WHERE status IN ('PENDING', 'RUNNING') DO NOTHING RETURNING r.*) "
         "SELECT ") + kRunColumns + kAssignmentColumns + ", r.target_host AS run_target_host "
         "FROM ins r JOIN integrations i ON i.id = r.integration_id"};
@@ -312,16 +321,22 @@ inline const Statement kNoteLateResults = {
     "WHERE r.id = f.id AND r.status = 'FAILED' AND r.error_code = 'WORKER_LOST' "
     "  AND strpos(r.error_message, f.note) = 0"};
 
-// Running runs whose lease ran out by $1.
+// Running runs whose lease ran out by $1, and whether that is because the run passed its deadline plus the
+// grace of $3 seconds (heartbeats no longer extend it) rather than because its worker went silent.
 inline const Statement kExpiredRuns = {
     "expired_runs",
-    "SELECT r.id::text AS id, r.worker_id FROM sync_runs r WHERE r.status = 'RUNNING' "
+    "SELECT r.id::text AS id, r.worker_id, "
+    "  (r.deadline_at + $3::float8 * interval '1 second' <= " SYNCD_TS_IN(1) ") IS TRUE AS past_deadline, "
+    "  (extract(epoch FROM r.deadline_at - r.started_at))::bigint AS timeout_seconds "
+    "FROM sync_runs r WHERE r.status = 'RUNNING' "
     "AND r.lease_expires_at < " SYNCD_TS_IN(1) " ORDER BY r.lease_expires_at LIMIT $2"};
 
-// Heartbeats: extends the leases of running runs held by worker $4, which now talks to replica $3.
+// Heartbeats: extends the leases of running runs held by worker $4, which now talks to replica $3, but never
+// past a run's deadline plus the grace of $5 seconds (LEAST ignores the NULL deadline of older runs).
 inline const Statement kExtendLeases = {
     "extend_leases",
-    "UPDATE sync_runs SET lease_expires_at = " SYNCD_TS_IN(2) ", replica_id = $3, worker_id = $4 "
+    "UPDATE sync_runs SET lease_expires_at = LEAST(" SYNCD_TS_IN(2) ", deadline_at + $5::float8 * interval '1 second'), "
+    "  replica_id = $3, worker_id = $4 "
     "WHERE id = ANY($1::uuid[]) AND status = 'RUNNING' RETURNING id::text"};
 
 // A replica's presence, with the concurrency limits it is configured with ($4, $5; 0 = unlimited).
@@ -420,6 +435,7 @@ inline const Statement kDeleteBatchesOfIntegration = {
     "DELETE FROM sync_run_batches WHERE run_id IN (SELECT id FROM sync_runs WHERE integration_id = $1)"};
 
 #undef SYNCD_TS_COL
+#undef SYNCD_DEADLINE
 #undef SYNCD_TS_IN
 #undef SYNCD_TS_OUT
 #undef SYNCD_NOT_IN_FLIGHT

@@ -15,6 +15,9 @@ google::protobuf::Struct ConfigStruct(const DemoConfig& config) {
   fields["latencyMs"] = NumberValue(config.latency_ms);
   fields["failureRate"] = NumberValue(config.failure_rate);
   fields["errorCode"] = StringValue(config.error_code);
+  if (config.sync_timeout_seconds.has_value())
+    fields["syncTimeoutSeconds"] = NumberValue(*config.sync_timeout_seconds);
+  if (config.ignore_deadline) fields["ignoreDeadline"].set_bool_value(true);
   return out;
 }
 
@@ -61,6 +64,7 @@ std::vector<std::string> SyncLoopTest::ServiceFlags() const {
           absl::StrCat("--max_retries=", kMaxRetries),
           "--retry_jitter=0",
           "--min_sync_interval=1s",
+          "--sync_deadline_grace=1s",
           "--shutdown_grace_seconds=2"};
 }
 

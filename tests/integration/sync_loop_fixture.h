@@ -44,6 +44,9 @@ struct DemoConfig {
   int latency_ms = 0;
   double failure_rate = 0;
   std::string error_code = "SERVER_ERROR";
+  std::optional<int> sync_timeout_seconds = std::nullopt;
+  // The connector sleeps latency_ms without watching its deadline or cancellation (a stuck connector).
+  bool ignore_deadline = false;
 };
 
 // A DEMO integration with `config` syncing every `interval_seconds` (nullopt: manual only).

@@ -13,6 +13,7 @@
 namespace syncd::testing {
 namespace {
 
+using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 
 class WorkerRecoveryTest : public SyncLoopTest {};
@@ -142,6 +143,46 @@ TEST_F(WorkerRecoveryTest, HeartbeatsKeepASyncLongerThanTheLeaseAlive) {
   EXPECT_FALSE(runs[0].has_error_code()) << Describe(runs);
   EXPECT_GE(runs[0].duration(), absl::ToInt64Milliseconds(sync_takes)) << Describe(runs);
   EXPECT_EQ(runs.size(), 1u) << Describe(runs);
+}
+
+// The deadline holds even when the connector ignores it: heartbeats stop extending the run's lease at
+// its deadline plus the grace (1 s here), and the run ends TIMEOUT while the connector is still busy.
+TEST_F(WorkerRecoveryTest, SyncThatIgnoresItsDeadlineEndsAsTimeoutWhileItsWorkerStillHeartbeats) {
+  ASSERT_NE(StartWorker("worker-a", /*capacity=*/1), nullptr);
+  const int stuck_ms = 7000;
+  v1::Integration integration = MustCreate(Demo(
+      "Stuck connector", {.latency_ms = stuck_ms, .sync_timeout_seconds = 1, .ignore_deadline = true}, 3600));
+  std::vector<v1::SyncRun> runs;
+  ASSERT_TRUE(AwaitFirstRunRunning(integration.id(), &runs)) << Describe(runs);
+  const std::string stuck_run = runs[0].id();
+  std::optional<v1::SyncRun> ended = AwaitEnded(integration.id(), stuck_run);
+  ASSERT_TRUE(ended.has_value()) << Describe(RunsOf(integration.id()));
+  PauseSchedules({integration.id()});
+  EXPECT_EQ(ended->status(), v1::SyncRun::FAILED) << Describe(*ended);
+  EXPECT_EQ(ended->error_code(), "TIMEOUT") << Describe(*ended);
+  EXPECT_THAT(ended->error_message(), HasSubstr("past its deadline (1 s after it started)"));
+  EXPECT_THAT(ended->suggestion(), HasSubstr("syncTimeoutSeconds"));
+  // Ended by sync_service (deadline 1 s + grace 1 s, give or take a heartbeat and a reaper pass), not by
+  // the connector, which was still asleep.
+  EXPECT_LT(ended->duration(), stuck_ms - 2000) << Describe(*ended);
+  v1::Integration after = MustGet(integration.id());
+  EXPECT_EQ(after.last_sync_status(), v1::SyncRun::FAILED);
+  EXPECT_EQ(after.retry_count(), 1);
+
+  // The connector wakes up and its worker reports, too late: the outcome stays.
+  const std::string reported = "integration_id=" + integration.id() + " run_id=" + stuck_run;
+  EXPECT_TRUE(Eventually(kWait, [&] {
+    const std::string log = worker("worker-a").LogTail(400);
+    return log.find("sync done " + reported) != std::string::npos ||
+           log.find("sync failed " + reported) != std::string::npos;
+  })) << worker("worker-a").LogTail();
+  absl::SleepFor(absl::Seconds(1));  // for its result to reach sync_service
+  std::optional<v1::SyncRun> later = FindRun(integration.id(), stuck_run);
+  ASSERT_TRUE(later.has_value());
+  EXPECT_EQ(later->status(), v1::SyncRun::FAILED) << Describe(*later);
+  EXPECT_EQ(later->error_code(), "TIMEOUT");
+  EXPECT_EQ(MustGet(integration.id()).last_sync_status(), v1::SyncRun::FAILED);
+  EXPECT_THAT(OverlappingRuns(), IsEmpty());
 }
 
 TEST_F(WorkerRecoveryTest, SigtermedWorkerFinishesAndReportsItsSyncBeforeExiting) {

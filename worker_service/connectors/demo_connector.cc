@@ -21,7 +21,12 @@ class DemoConnector final : public Connector {
     const int records = static_cast<int>(Number(job.config, "records", 10));
     const double latency_ms = Number(job.config, "latencyMs", 0);
     const double failure_rate = Number(job.config, "failureRate", 0);
-    if (latency_ms > 0 && !context.Sleep(absl::Milliseconds(latency_ms))) {
+    // ignoreDeadline plays a connector stuck in a call that does not watch for cancellation, so that
+    // sync_service's own enforcement of the deadline can be seen.
+    auto ignore = job.config.find("ignoreDeadline");
+    if (ignore != job.config.end() && ignore->is_boolean() && ignore->get<bool>()) {
+      absl::SleepFor(absl::Milliseconds(latency_ms));
+    } else if (latency_ms > 0 && !context.Sleep(absl::Milliseconds(latency_ms))) {
       return Stopped(context);
     }
     if (failure_rate > 0 && uniform01_() < failure_rate) {

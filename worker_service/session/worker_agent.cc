@@ -229,25 +229,23 @@ void WorkerAgent::HandleMessage(const v1::ServerMessage& message) {
     case v1::ServerMessage::kAssignments:
       for (const v1::Assignment& a : message.assignments().assignments()) {
         const std::string& id = a.run().id();
-        const bool known =
-            running_.count(id) > 0 || unacked_.count(id) > 0 ||
-            std::any_of(queue_.begin(), queue_.end(), [&](const SyncJob& j) { return j.run_id == id; });
-        if (!known) {
-          queue_.push_back(JobFromAssignment(a));
-          work_cv_.Signal();
-        }
+        if (running_.count(id) > 0 || unacked_.count(id) > 0 || !queued_ids_.insert(id).second) continue;
+        queue_.push_back(JobFromAssignment(a));
+        work_cv_.Signal();
       }
       break;
     case v1::ServerMessage::kCancel: {
       const std::string& id = message.cancel().run_id();
-      if (auto it = running_.find(id); it != running_.end()) {
+      if (auto it = running_.find(id); it != running_.end() && !*it->second.cancelled) {
         spdlog::info("cancelling integration_id={} run_id={}: {}", it->second.job.integration_id, id,
                      message.cancel().reason());
         *it->second.cancelled = true;
       }
-      queue_.erase(
-          std::remove_if(queue_.begin(), queue_.end(), [&](const SyncJob& j) { return j.run_id == id; }),
-          queue_.end());
+      if (queued_ids_.erase(id) > 0) {
+        queue_.erase(
+            std::remove_if(queue_.begin(), queue_.end(), [&](const SyncJob& j) { return j.run_id == id; }),
+            queue_.end());
+      }
       break;
     }
     case v1::ServerMessage::kDrain:
@@ -327,6 +325,7 @@ void WorkerAgent::ExecutorLoop() {
       if (queue_.empty()) return;  // stopping
       job = std::move(queue_.front());
       queue_.pop_front();
+      queued_ids_.erase(job.run_id);
       if (stopping_) *cancelled = true;
       running_[job.run_id] = {job, cancelled};
     }

@@ -21,6 +21,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/synchronization/mutex.h"
 #include "syncd/v1/worker_service.grpc.pb.h"
 #include "worker_service/connectors/connector.h"
@@ -89,6 +90,7 @@ class WorkerAgent {
   bool connected_ ABSL_GUARDED_BY(mu_) = false;
   absl::Duration heartbeat_interval_ ABSL_GUARDED_BY(mu_);
   std::deque<SyncJob> queue_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_set<std::string> queued_ids_ ABSL_GUARDED_BY(mu_);  // the run ids in queue_
   // Executors wait on this rather than on an absl::Condition: with hundreds of executors, conditions would
   // be re-evaluated on every unlock of mu_.
   absl::CondVar work_cv_;
