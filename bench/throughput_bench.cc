@@ -84,13 +84,19 @@ int main(int argc, char** argv) {
     for (const auto& row : tx.exec_params(
              "SELECT total_exec_time * 1000 / $1, total_plan_time * 1000 / $1, calls, rows::float8 / calls, "
              "  left(regexp_replace(query, '\\s+', ' ', 'g'), 70), shared_blks_hit::float8 / $1, "
-             "  wal_records::float8 / $1, wal_bytes::float8 / $1 FROM pg_stat_statements "
+             "  wal_records::float8 / $1, wal_bytes::float8 / $1, jit_functions, "
+             "  jit_generation_time + jit_inlining_time + jit_optimization_time + jit_emission_time "
+             "FROM pg_stat_statements "
              "WHERE calls > 0 ORDER BY total_exec_time + total_plan_time DESC LIMIT 12",
              integrations)) {
       std::cout << absl::StrFormat(
           "    exec %5.1f plan %4.1f  %6d x %7.1f  blocks %5.1f  WAL %4.1f rec %5.0f B  %s\n",
           row[0].as<double>(), row[1].as<double>(), row[2].as<int>(), row[3].as<double>(),
           row[5].as<double>(), row[6].as<double>(), row[7].as<double>(), row[4].as<std::string>());
+      if (row[8].as<int64_t>() > 0) {
+        std::cout << absl::StrFormat("      JIT: %d functions compiled in %.1f ms\n", row[8].as<int64_t>(),
+                                     row[9].as<double>());
+      }
     }
   }
   return 0;

@@ -10,15 +10,31 @@
 namespace syncd::store {
 namespace {
 
-ClaimedRun ClaimedFromRow(const pqxx::row& row) {
+// A claimed run from its row, with the integration from `snapshot` (the same row, or a snapshot row).
+ClaimedRun ClaimedFromRow(const pqxx::row& row, const pqxx::row& snapshot) {
   ClaimedRun c;
   c.run = RunFromRow(row);
-  c.integration_name = row["integration_name"].as<std::string>();
-  c.integration_type = domain::ParseIntegrationType(row["integration_type"].as<std::string>())
+  c.integration_name = snapshot["integration_name"].as<std::string>();
+  c.integration_type = domain::ParseIntegrationType(snapshot["integration_type"].as<std::string>())
                            .value_or(domain::IntegrationType::kDemo);
-  c.integration_config = row["integration_config"].as<std::string>();
+  c.integration_config = snapshot["integration_config"].as<std::string>();
   c.deadline = TimeOf(row["deadline_at"]).value_or(absl::InfiniteFuture());
   return c;
+}
+
+ClaimedRun ClaimedFromRow(const pqxx::row& row) { return ClaimedFromRow(row, row); }
+
+// The runs of a claim that returns integration snapshots as rows of their own (run id NULL; see
+// kSnapshotRunColumns), some perhaps without a run (its insert met another run).
+void AppendClaimed(const pqxx::result& rows, std::vector<ClaimedRun>& out) {
+  std::map<std::string, pqxx::row> snapshots;  // by integration id
+  for (const auto& row : rows) {
+    if (row["id"].is_null()) snapshots.emplace(row["integration_id"].as<std::string>(), row);
+  }
+  for (const auto& row : rows) {
+    if (row["id"].is_null()) continue;
+    out.push_back(ClaimedFromRow(row, snapshots.at(row["integration_id"].as<std::string>())));
+  }
 }
 
 FinishedRun FinishedFromRow(const pqxx::row& row, const RunEnd& end) {
@@ -131,10 +147,9 @@ Claimed DispatchStore::ClaimUnlimited(pqxx::work& tx, const std::vector<std::str
         rest.push_back(w);
       }
     }
-    for (const auto& row : tx.exec_prepared(sql::kClaimDueRuns.name, TextArray(rest), now_us, lease_us,
-                                            replica_id_, timeout_s)) {
-      out.runs.push_back(ClaimedFromRow(row));
-    }
+    AppendClaimed(
+        tx.exec_prepared(sql::kClaimDueRuns.name, TextArray(rest), now_us, lease_us, replica_id_, timeout_s),
+        out.runs);
   }
   return out;
 }

@@ -124,6 +124,16 @@ inline const char* const kAssignmentColumns =
     ", i.name AS integration_name, i.type AS integration_type, i.config::text AS integration_config, "
     SYNCD_TS_OUT("r.deadline_at") " AS deadline_at";
 
+// kClaimDueRuns returns the integration snapshots as rows of their own rather than joining integrations
+// again for them (a second index lookup of each row it has just read): a run row with these columns NULL,
+// and a snapshot row per claimed integration whose run columns are NULL but for the integration id.
+inline const char* const kSnapshotLaterColumns =
+    ", NULL AS integration_name, NULL AS integration_type, NULL AS integration_config, "
+    SYNCD_TS_OUT("r.deadline_at") " AS deadline_at";
+inline const char* const kSnapshotRunColumns =
+    "NULL, n.id::text, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, "
+    "NULL, n.name, n.type, n.config::text, NULL";
+
 // A run's deadline: its start plus the integration's config.syncTimeoutSeconds when that is a positive
 // number (saving checks 1..86400; the cap keeps old rows in range), else the default (seconds, parameter).
 #define SYNCD_DEADLINE(config, start, default_seconds)                                                  \
@@ -151,7 +161,7 @@ inline const Statement kClaimPendingRuns = {
 inline const Statement kClaimDueRuns = {
     "claim_due_runs",
     std::string(
-        "WITH due AS (SELECT i.id, i.next_sync_at, i.retry_count, i.config FROM integrations i "
+        "WITH due AS (SELECT i.id, i.next_sync_at, i.retry_count, i.name, i.type, i.config FROM integrations i "
         "    WHERE i.sync_enabled AND i.next_sync_at <= " SYNCD_TS_IN(2) " " SYNCD_NOT_IN_FLIGHT("i") " "
         "    ORDER BY i.next_sync_at, i.id LIMIT cardinality($1::text[]) FOR UPDATE OF i SKIP LOCKED), "
         "  n AS (SELECT due.*, row_number() OVER (ORDER BY due.next_sync_at, due.id) AS slot FROM due), "
@@ -161,7 +171,8 @@ inline const Statement kClaimDueRuns = {
         "        n.retry_count + 1, n.next_sync_at, " SYNCD_TS_IN(2) ", " SYNCD_TS_IN(2) ", ($1::text[])[n.slot], "
         "        " SYNCD_TS_IN(3) ", $4, " SYNCD_DEADLINE("n.config", SYNCD_TS_IN(2), "$5") " FROM n "
         "    ON CONFLICT (integration_id) WHERE status IN ('PENDING', 'RUNNING') DO NOTHING RETURNING r.*) "
-        "SELECT ") + kRunColumns + kAssignmentColumns + " FROM ins r JOIN integrations i ON i.id = r.integration_id"};
+        "SELECT ") + kRunColumns + kSnapshotLaterColumns + " FROM ins r "
+        "UNION ALL SELECT " + kSnapshotRunColumns + " FROM n"};
 
 // --- Claims under concurrency limits ---------------------------------------------------------------
 //
