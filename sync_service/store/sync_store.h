@@ -14,6 +14,7 @@
 #include "common/pg_pool.h"
 #include "sync_service/domain/model.h"
 #include "sync_service/domain/validation.h"
+#include "sync_service/store/read_coalescer.h"
 
 namespace syncd::store {
 
@@ -40,14 +41,16 @@ struct TriggerResult {
 
 class SyncStore {
  public:
-  SyncStore(PgPool& pool, const Clock& clock, domain::IntervalRules rules = {})
-      : pool_(pool), clock_(clock), rules_(rules) {}
+  // `read_batches`: how many batched GetIntegration queries may run at once (see ReadCoalescer); reads
+  // that find them all busy wait and go together in the next.
+  SyncStore(PgPool& pool, const Clock& clock, domain::IntervalRules rules = {}, int read_batches = 2);
 
   // Prepares the store's statements on a new connection (pass to PgPool).
   static void PrepareStatements(pqxx::connection& conn);
 
   // INVALID_ARGUMENT (with field violations) for a bad request; ALREADY_EXISTS for a taken name.
   absl::StatusOr<domain::Integration> CreateIntegration(const domain::IntegrationChanges& changes);
+  // Concurrent calls share queries (ReadCoalescer); each sees a state committed after it began.
   absl::StatusOr<domain::Integration> GetIntegration(const std::string& id);
   // Ordered by name (ignoring case).
   absl::StatusOr<IntegrationPage> ListIntegrations(const domain::PageRequest& page);
@@ -73,6 +76,10 @@ class SyncStore {
   PgPool& pool_;
   const Clock& clock_;
   const domain::IntervalRules rules_;
+  ReadCoalescer<std::string, domain::Integration> integration_reads_;
+
+  // One query for the batch of distinct, lower-case canonical ids.
+  std::vector<absl::StatusOr<domain::Integration>> ReadIntegrations(const std::vector<std::string>& ids);
 };
 
 }  // namespace syncd::store
