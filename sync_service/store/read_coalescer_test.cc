@@ -80,9 +80,9 @@ Coalescer::ReadBatch ReadFrom(FakeReads& fake) {
   return [&fake](const std::vector<std::string>& keys) { return fake.Read(keys); };
 }
 
-// Blocks until `n` reads wait for the next batch (the threads that start them cannot say when they wait).
-void AwaitWaiting(const Coalescer& reads, size_t n) {
-  while (reads.waiting() < n) std::this_thread::yield();
+// Blocks until `n` reads are queued for the next batch (the threads that start them cannot say when).
+void AwaitQueued(const Coalescer& reads, size_t n) {
+  while (reads.queued() < n) std::this_thread::yield();
 }
 
 TEST(ReadCoalescerTest, LoneReadRunsAtOnceAlone) {
@@ -105,7 +105,7 @@ TEST(ReadCoalescerTest, ReadsArrivingDuringABatchGoTogetherInTheNext) {
   std::thread t2([&] { b = reads.Get("b"); });
   std::thread t3([&] { missing = reads.Get("missing"); });
   std::thread t4([&] { b_again = reads.Get("b"); });
-  AwaitWaiting(reads, 3);
+  AwaitQueued(reads, 3);
   release_first.Notify();
   for (std::thread* t : {&t1, &t2, &t3, &t4}) t->join();
 
@@ -130,10 +130,11 @@ TEST(ReadCoalescerTest, UpToMaxBatchesRunSideBySide) {
 
   absl::StatusOr<std::string> a, b, c;
   std::thread ta([&] { a = reads.Get("a"); });
+  fake.AwaitBatchesStarted(1);
   std::thread tb([&] { b = reads.Get("b"); });
-  fake.AwaitBatchesStarted(2);  // both run at once, alone
+  fake.AwaitBatchesStarted(2);  // the second reader takes it at once, alone
   std::thread tc([&] { c = reads.Get("c"); });
-  AwaitWaiting(reads, 1);  // the third waits for a free slot
+  AwaitQueued(reads, 1);  // the third waits for a free reader
   release.Notify();
   for (std::thread* t : {&ta, &tb, &tc}) t->join();
 
@@ -156,7 +157,7 @@ TEST(ReadCoalescerTest, AFailedBatchFailsEachOfItsReads) {
   fake.AwaitBatchesStarted(1);
   std::thread t2([&] { b = reads.Get("b"); });
   std::thread t3([&] { c = reads.Get("c"); });
-  AwaitWaiting(reads, 2);
+  AwaitQueued(reads, 2);
   fake.FailWith(absl::UnavailableError("database unavailable"));
   release_first.Notify();
   for (std::thread* t : {&t1, &t2, &t3}) t->join();
@@ -168,6 +169,56 @@ TEST(ReadCoalescerTest, AFailedBatchFailsEachOfItsReads) {
   // The failure does not stick: the next read is answered by the next query.
   fake.FailWith(absl::OkStatus());
   EXPECT_EQ(*reads.Get("d"), "value of d");
+}
+
+TEST(ReadCoalescerTest, CallbacksGetTheirResults) {
+  FakeReads fake;
+  Coalescer reads(1, ReadFrom(fake));
+  absl::Notification held;
+  fake.HoldNextBatch(&held);
+  absl::StatusOr<std::string> first, second, third;
+  absl::Notification done_first, done_second, done_third;
+  reads.Get("a", [&](absl::StatusOr<std::string> r) {
+    first = std::move(r);
+    done_first.Notify();
+  });
+  fake.AwaitBatchesStarted(1);
+  reads.Get("b", [&](absl::StatusOr<std::string> r) {
+    second = std::move(r);
+    done_second.Notify();
+  });
+  reads.Get("missing", [&](absl::StatusOr<std::string> r) {
+    third = std::move(r);
+    done_third.Notify();
+  });
+  held.Notify();
+  done_first.WaitForNotification();
+  done_second.WaitForNotification();
+  done_third.WaitForNotification();
+  EXPECT_EQ(*first, "value of a");
+  EXPECT_EQ(*second, "value of b");
+  EXPECT_EQ(third.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(fake.batches(), ElementsAre(ElementsAre("a"), ElementsAre("b", "missing")));
+}
+
+TEST(ReadCoalescerTest, ReadsQueuedAtDestructionAreAnswered) {
+  FakeReads fake;
+  absl::Notification held;
+  fake.HoldNextBatch(&held);
+  std::vector<std::string> answered;
+  absl::Mutex mu;
+  {
+    Coalescer reads(1, ReadFrom(fake));
+    auto record = [&](absl::StatusOr<std::string> r) {
+      absl::MutexLock lock(&mu);
+      answered.push_back(*r);
+    };
+    reads.Get("a", record);
+    fake.AwaitBatchesStarted(1);
+    reads.Get("b", record);
+    held.Notify();
+  }
+  EXPECT_THAT(answered, ElementsAre("value of a", "value of b"));
 }
 
 TEST(ReadCoalescerTest, AnAnswerOfTheWrongSizeIsAnInternalError) {

@@ -55,11 +55,11 @@ absl::StatusOr<Integration> SyncStore::CreateIntegration(const domain::Integrati
   return created;
 }
 
-SyncStore::SyncStore(PgPool& pool, const Clock& clock, domain::IntervalRules rules, int read_batches)
+SyncStore::SyncStore(PgPool& pool, const Clock& clock, domain::IntervalRules rules, int integration_readers)
     : pool_(pool),
       clock_(clock),
       rules_(rules),
-      integration_reads_(read_batches,
+      integration_reads_(integration_readers,
                          [this](const std::vector<std::string>& ids) { return ReadIntegrations(ids); }) {}
 
 absl::StatusOr<Integration> SyncStore::GetIntegration(const std::string& id) {
@@ -75,6 +75,18 @@ absl::StatusOr<Integration> SyncStore::GetIntegration(const std::string& id) {
   absl::StatusOr<Integration> integration = integration_reads_.Get(absl::AsciiStrToLower(id));
   if (absl::IsNotFound(integration.status())) return NotFound(id);
   return integration;
+}
+
+void SyncStore::GetIntegration(const std::string& id, std::function<void(absl::StatusOr<Integration>)> done) {
+  if (!domain::IsUuid(id)) {
+    done(absl::InvalidArgumentError(absl::StrCat("integration id \"", id, "\" is not a UUID")));
+    return;
+  }
+  integration_reads_.Get(absl::AsciiStrToLower(id),
+                         [id, done = std::move(done)](absl::StatusOr<Integration> integration) {
+                           if (absl::IsNotFound(integration.status())) integration = NotFound(id);
+                           done(std::move(integration));
+                         });
 }
 
 std::vector<absl::StatusOr<Integration>> SyncStore::ReadIntegrations(const std::vector<std::string>& ids) {

@@ -5,6 +5,7 @@
 //   absl::StatusOr<domain::Integration> created = store.CreateIntegration(changes);
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -41,9 +42,9 @@ struct TriggerResult {
 
 class SyncStore {
  public:
-  // `read_batches`: how many batched GetIntegration queries may run at once (see ReadCoalescer); reads
-  // that find them all busy wait and go together in the next.
-  SyncStore(PgPool& pool, const Clock& clock, domain::IntervalRules rules = {}, int read_batches = 2);
+  // `integration_readers`: threads (and so database connections at most) answering GetIntegration in
+  // batches (see ReadCoalescer); reads that find them all busy queue and go together in the next batch.
+  SyncStore(PgPool& pool, const Clock& clock, domain::IntervalRules rules = {}, int integration_readers = 2);
 
   // Prepares the store's statements on a new connection (pass to PgPool).
   static void PrepareStatements(pqxx::connection& conn);
@@ -52,6 +53,8 @@ class SyncStore {
   absl::StatusOr<domain::Integration> CreateIntegration(const domain::IntegrationChanges& changes);
   // Concurrent calls share queries (ReadCoalescer); each sees a state committed after it began.
   absl::StatusOr<domain::Integration> GetIntegration(const std::string& id);
+  // The same without blocking: `done` runs on one of the store's reader threads.
+  void GetIntegration(const std::string& id, std::function<void(absl::StatusOr<domain::Integration>)> done);
   // Ordered by name (ignoring case).
   absl::StatusOr<IntegrationPage> ListIntegrations(const domain::PageRequest& page);
   // Applies the changes under a row lock, so concurrent updates of one integration do not lose each other.
