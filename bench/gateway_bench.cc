@@ -253,17 +253,38 @@ class HttpDriver {
     }
     size_t length = 0;
     bool has_length = false;
+    bool chunked = false;
     for (size_t pos = head.find("\r\n"); pos != absl::string_view::npos;) {
       const size_t eol = head.find("\r\n", pos + 2);
       const absl::string_view line =
           head.substr(pos + 2, eol == absl::string_view::npos ? eol : eol - pos - 2);
       if (absl::StartsWithIgnoreCase(line, "content-length:")) {
         has_length = absl::SimpleAtoi(absl::StripAsciiWhitespace(line.substr(15)), &length);
+      } else if (absl::StartsWithIgnoreCase(line, "transfer-encoding:")) {
+        chunked = absl::StrContains(absl::AsciiStrToLower(line), "chunked");
       }
       pos = eol;
     }
+    if (chunked) return ChunkedBodyComplete(absl::string_view(c.in).substr(head_end + 4));
     if (!has_length) syncd::bench::Fail(absl::StrCat("response without Content-Length: ", head));
     return c.in.size() >= head_end + 4 + length;
+  }
+
+  // Whether `body` holds a whole chunked body: chunks up to the empty one and the blank line after it
+  // (no trailers).
+  static bool ChunkedBodyComplete(absl::string_view body) {
+    while (true) {
+      const size_t eol = body.find("\r\n");
+      if (eol == absl::string_view::npos) return false;
+      size_t size = 0;
+      const absl::string_view size_field = body.substr(0, std::min(eol, body.find(';')));
+      if (!absl::SimpleHexAtoi(absl::StripAsciiWhitespace(size_field), &size)) {
+        syncd::bench::Fail(absl::StrCat("bad chunk size: ", size_field));
+      }
+      if (size == 0) return body.size() >= eol + 4;  // "0\r\n\r\n"
+      if (body.size() < eol + 2 + size + 2) return false;
+      body.remove_prefix(eol + 2 + size + 2);
+    }
   }
 
   const std::string host_;
