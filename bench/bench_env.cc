@@ -48,6 +48,10 @@ void BenchEnv::StartSyncService(std::vector<std::string> extra_args) {
   testing::SyncServiceOptions options;
   options.database_url = database_url_;
   options.extra_args = std::move(extra_args);
+  // Another build of sync_service, for A/B runs.
+  if (const char* binary = std::getenv("SYNCD_BENCH_SYNC_SERVICE_BINARY"); binary != nullptr) {
+    options.binary = binary;
+  }
   auto service = testing::SyncServiceProcess::Start(options);
   if (!service.ok()) Fail(std::string(service.status().message()));
   sync_service_ = std::move(*service);

@@ -4,27 +4,48 @@
 //
 //   build/bench/gateway_bench [concurrency=64] [seconds=10] [gateway flags...]
 //
-// The load client is this program for both sides (closed loop: `concurrency` threads, each with its own
-// keep-alive HTTP connection or its own in-flight gRPC call, latency measured per request), so that both
-// numbers come from the same code. When wrk is installed it also runs wrk against the gateway for
-// comparison.
-#include <httplib.h>
+// The load client is this program for both sides, with the same structure so that the comparison is fair:
+// a closed loop of `concurrency` requests in flight, driven by two event-loop threads (gRPC's async
+// CompletionQueue API on one shared channel; epoll over keep-alive HTTP/1.1 connections), latency measured
+// per request. Event loops rather than a thread per request keep the client's own CPU small: it shares the
+// cores with the servers it measures. When wrk is installed it also runs wrk against the gateway.
+//
+// SYNCD_BENCH_SYNC_SERVICE_BINARY and SYNCD_BENCH_GATEWAY_BINARY run other builds of the servers (A/B).
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <grpcpp/grpcpp.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <iostream>
+#include <memory>
 #include <thread>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/clock.h"
 #include "bench/bench_env.h"
 #include "syncd/v1/sync_service.grpc.pb.h"
 #include "tests/harness/gateway_process.h"
 
 namespace {
+
+// Event-loop threads of the load client, for each side.
+constexpr int kClientThreads = 2;
 
 struct Result {
   double seconds = 0;
@@ -39,30 +60,40 @@ struct Result {
   }
 };
 
-// Runs `request` from `threads` threads for `warmup` + `duration`; `request(thread)` returns success.
-template <typename MakeClient>
-Result RunLoad(int threads, absl::Duration warmup, absl::Duration duration, MakeClient make_client) {
+// The measurement window and one thread's record of it. Requests started before `start` are warm-up;
+// no request starts at or after `stop`.
+class Window {
+ public:
+  Window(absl::Duration warmup, absl::Duration duration)
+      : start_(absl::Now() + warmup), stop_(start_ + duration), duration_(duration) {}
+  bool Over(absl::Time now) const { return now >= stop_; }
+  // Records a request that started at `began` and ended at `ended`.
+  void Record(std::vector<double>& latencies, absl::Time began, absl::Time ended) const {
+    if (began >= start_) latencies.push_back(absl::ToDoubleMilliseconds(ended - began));
+  }
+  bool Counts(absl::Time began) const { return began >= start_; }
+  absl::Duration duration() const { return duration_; }
+
+ private:
+  const absl::Time start_;
+  const absl::Time stop_;
+  const absl::Duration duration_;
+};
+
+// Runs `drive(thread, in_flight, window, latencies, errors)` on kClientThreads threads, `concurrency`
+// requests in flight in all, and gathers what they measured.
+template <typename Drive>
+Result RunLoad(int concurrency, absl::Duration warmup, absl::Duration duration, Drive drive) {
+  const Window window(warmup, duration);
+  const int threads = std::min(kClientThreads, concurrency);
   std::vector<std::vector<double>> latencies(threads);
   std::atomic<int64_t> errors{0};
-  const absl::Time start = absl::Now() + warmup;
-  const absl::Time stop = start + duration;
   std::vector<std::thread> workers;
   for (int t = 0; t < threads; ++t) {
-    workers.emplace_back([&, t] {
-      auto request = make_client();
-      latencies[t].reserve(200000);
-      while (true) {
-        const absl::Time before = absl::Now();
-        if (before >= stop) break;
-        const bool ok = request();
-        const absl::Time after = absl::Now();
-        if (before < start) continue;
-        if (!ok) {
-          errors.fetch_add(1);
-          continue;
-        }
-        latencies[t].push_back(absl::ToDoubleMilliseconds(after - before));
-      }
+    const int in_flight = concurrency / threads + (t < concurrency % threads ? 1 : 0);
+    workers.emplace_back([&, t, in_flight] {
+      latencies[t].reserve(1 << 20);
+      drive(in_flight, window, latencies[t], errors);
     });
   }
   for (std::thread& w : workers) w.join();
@@ -73,9 +104,219 @@ Result RunLoad(int threads, absl::Duration warmup, absl::Duration duration, Make
   return result;
 }
 
-void Print(const std::string& name, Result& r) {
+// Direct gRPC: `in_flight` GetIntegration calls kept going on one completion queue.
+void DriveGrpc(syncd::v1::SyncService::Stub& stub, const std::string& id, int in_flight, const Window& window,
+               std::vector<double>& latencies, std::atomic<int64_t>& errors) {
+  struct Call {
+    std::unique_ptr<grpc::ClientContext> context;
+    std::unique_ptr<grpc::ClientAsyncResponseReader<syncd::v1::Integration>> reader;
+    syncd::v1::Integration response;
+    grpc::Status status;
+    absl::Time began;
+  };
+  grpc::CompletionQueue cq;
+  syncd::v1::GetIntegrationRequest request;
+  request.set_id(id);
+  std::vector<Call> calls(in_flight);
+  auto start = [&](Call& call) {
+    call.context = std::make_unique<grpc::ClientContext>();
+    call.began = absl::Now();
+    call.reader = stub.AsyncGetIntegration(call.context.get(), request, &cq);
+    call.reader->Finish(&call.response, &call.status, &call);
+  };
+  for (Call& call : calls) start(call);
+  int pending = in_flight;
+  void* tag = nullptr;
+  bool ok = false;
+  while (pending > 0 && cq.Next(&tag, &ok)) {
+    Call& call = *static_cast<Call*>(tag);
+    const absl::Time now = absl::Now();
+    if (ok && call.status.ok()) {
+      window.Record(latencies, call.began, now);
+    } else if (window.Counts(call.began)) {
+      errors.fetch_add(1);
+    }
+    if (window.Over(now)) {
+      --pending;
+    } else {
+      start(call);
+    }
+  }
+  cq.Shutdown();
+  while (cq.Next(&tag, &ok)) {
+  }
+}
+
+// Through the gateway: `in_flight` keep-alive HTTP/1.1 connections on one epoll loop, each with one GET in
+// flight. Responses are read by Content-Length (the gateway's JSON answers carry one).
+class HttpDriver {
+ public:
+  HttpDriver(std::string host, int port, std::string path)
+      : host_(std::move(host)),
+        port_(port),
+        request_(absl::StrCat("GET ", path, " HTTP/1.1\r\nHost: ", host_, ":", port, "\r\n\r\n")) {}
+
+  void operator()(int in_flight, const Window& window, std::vector<double>& latencies,
+                  std::atomic<int64_t>& errors) const {
+    const int epoll = epoll_create1(0);
+    std::vector<Connection> conns(in_flight);
+    for (Connection& c : conns) Open(epoll, c);
+    for (Connection& c : conns) Send(c);
+    int open = in_flight;
+    std::vector<epoll_event> events(in_flight);
+    char buffer[16384];
+    while (open > 0) {
+      const int n = epoll_wait(epoll, events.data(), in_flight, 1000);
+      for (int e = 0; e < n; ++e) {
+        Connection& c = *static_cast<Connection*>(events[e].data.ptr);
+        const ssize_t got = recv(c.fd, buffer, sizeof(buffer), 0);
+        if (got < 0 && (errno == EAGAIN || errno == EINTR)) continue;
+        if (got <= 0) {  // closed by the server (or broken): count the request, reconnect
+          if (window.Counts(c.began)) errors.fetch_add(1);
+          close(c.fd);
+          Open(epoll, c);
+          Next(c, window, open);
+          continue;
+        }
+        c.in.append(buffer, got);
+        int status = 0;
+        if (!Complete(c, status)) continue;
+        if (status == 200) {
+          window.Record(latencies, c.began, absl::Now());
+        } else if (window.Counts(c.began)) {
+          errors.fetch_add(1);
+        }
+        Next(c, window, open);
+      }
+    }
+    for (Connection& c : conns) {
+      if (c.fd >= 0) close(c.fd);
+    }
+    close(epoll);
+  }
+
+ private:
+  struct Connection {
+    int fd = -1;
+    std::string in;
+    absl::Time began;
+  };
+
+  void Open(int epoll, Connection& c) const {
+    c.fd = socket(AF_INET, SOCK_STREAM, 0);
+    const int one = 1;
+    setsockopt(c.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(port_);
+    inet_pton(AF_INET, host_.c_str(), &addr.sin_addr);
+    if (connect(c.fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+      syncd::bench::Fail(absl::StrCat("connect to ", host_, ":", port_, ": ", std::strerror(errno)));
+    }
+    fcntl(c.fd, F_SETFL, fcntl(c.fd, F_GETFL) | O_NONBLOCK);
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.ptr = &c;
+    epoll_ctl(epoll, EPOLL_CTL_ADD, c.fd, &ev);
+    c.in.clear();
+  }
+
+  // Sends the next request on `c`, or closes it when the window is over. False when closed.
+  bool Next(Connection& c, const Window& window, int& open) const {
+    c.in.clear();
+    if (window.Over(absl::Now())) {
+      shutdown(c.fd, SHUT_WR);
+      --open;
+      close(c.fd);
+      c.fd = -1;
+      return false;
+    }
+    Send(c);
+    return true;
+  }
+
+  void Send(Connection& c) const {
+    c.began = absl::Now();
+    // A request this small fits the socket buffer at once.
+    if (send(c.fd, request_.data(), request_.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(request_.size())) {
+      syncd::bench::Fail(absl::StrCat("send: ", std::strerror(errno)));
+    }
+  }
+
+  // Whether c.in holds a whole response; then `status` is its status code.
+  static bool Complete(const Connection& c, int& status) {
+    const size_t head_end = c.in.find("\r\n\r\n");
+    if (head_end == std::string::npos) return false;
+    const absl::string_view head(c.in.data(), head_end);
+    if (head.size() < 12 || !absl::SimpleAtoi(head.substr(9, 3), &status)) {
+      syncd::bench::Fail(absl::StrCat("not an HTTP response: ", head));
+    }
+    size_t length = 0;
+    bool has_length = false;
+    bool chunked = false;
+    for (size_t pos = head.find("\r\n"); pos != absl::string_view::npos;) {
+      const size_t eol = head.find("\r\n", pos + 2);
+      const absl::string_view line =
+          head.substr(pos + 2, eol == absl::string_view::npos ? eol : eol - pos - 2);
+      if (absl::StartsWithIgnoreCase(line, "content-length:")) {
+        has_length = absl::SimpleAtoi(absl::StripAsciiWhitespace(line.substr(15)), &length);
+      } else if (absl::StartsWithIgnoreCase(line, "transfer-encoding:")) {
+        chunked = absl::StrContains(absl::AsciiStrToLower(line), "chunked");
+      }
+      pos = eol;
+    }
+    if (chunked) return ChunkedBodyComplete(absl::string_view(c.in).substr(head_end + 4));
+    if (!has_length) syncd::bench::Fail(absl::StrCat("response without Content-Length: ", head));
+    return c.in.size() >= head_end + 4 + length;
+  }
+
+  // Whether `body` holds a whole chunked body: chunks up to the empty one and the blank line after it
+  // (no trailers).
+  static bool ChunkedBodyComplete(absl::string_view body) {
+    while (true) {
+      const size_t eol = body.find("\r\n");
+      if (eol == absl::string_view::npos) return false;
+      size_t size = 0;
+      const absl::string_view size_field = body.substr(0, std::min(eol, body.find(';')));
+      if (!absl::SimpleHexAtoi(absl::StripAsciiWhitespace(size_field), &size)) {
+        syncd::bench::Fail(absl::StrCat("bad chunk size: ", size_field));
+      }
+      if (size == 0) return body.size() >= eol + 4;  // "0\r\n\r\n"
+      if (body.size() < eol + 2 + size + 2) return false;
+      body.remove_prefix(eol + 2 + size + 2);
+    }
+  }
+
+  const std::string host_;
+  const int port_;
+  const std::string request_;
+};
+
+// CPU time this process (the load client) has used so far, in seconds.
+double OwnCpuSeconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return usage.ru_utime.tv_sec + usage.ru_utime.tv_usec / 1e6 + usage.ru_stime.tv_sec +
+         usage.ru_stime.tv_usec / 1e6;
+}
+
+// CPU seconds used by each process during a phase.
+struct CpuUse {
+  double client = 0;
+  double sync_service = 0;
+  double gateway = 0;
+  double postgres = 0;
+};
+
+void Print(const std::string& name, Result& r, const CpuUse& cpu, double wall_seconds) {
   std::cout << absl::StrFormat("%-34s %9.0f req/s  p50 %6.2f ms  p99 %6.2f ms  errors %d\n", name,
                                r.throughput(), r.Percentile(0.50), r.Percentile(0.99), r.errors);
+  std::cout << absl::StrFormat(
+      "  cores busy: load client %.2f, gateway %.2f, sync_service %.2f, PostgreSQL %.2f (CPU µs per request: "
+      "sync_service %.0f, PostgreSQL %.0f)\n",
+      cpu.client / wall_seconds, cpu.gateway / wall_seconds, cpu.sync_service / wall_seconds,
+      cpu.postgres / wall_seconds, 1e6 * cpu.sync_service / (r.throughput() * wall_seconds),
+      1e6 * cpu.postgres / (r.throughput() * wall_seconds));
 }
 
 }  // namespace
@@ -114,6 +355,8 @@ int main(int argc, char** argv) {
   syncd::testing::GatewayProcessOptions options;
   options.sync_service_address = sync_address;
   options.extra_args = gateway_flags;
+  if (const char* binary = std::getenv("SYNCD_BENCH_GATEWAY_BINARY"); binary != nullptr)
+    options.binary = binary;
   absl::StatusOr<std::unique_ptr<syncd::testing::GatewayProcess>> gateway =
       syncd::testing::GatewayProcess::Start(options);
   if (!gateway.ok()) syncd::bench::Fail(std::string(gateway.status().message()));
@@ -121,49 +364,53 @@ int main(int argc, char** argv) {
   const std::string path = "/api/integrations/" + id;
 
   std::cout << absl::StrFormat(
-      "GET %s vs GetIntegration, %d concurrent, %d s each (after %s warm-up), %u CPUs\n", path, concurrency,
-      seconds, absl::FormatDuration(warmup), std::thread::hardware_concurrency());
+      "GET %s vs GetIntegration, %d concurrent, %d s each (after %s warm-up), %u CPUs, load client: %d "
+      "event-loop threads per side\n",
+      path, concurrency, seconds, absl::FormatDuration(warmup), std::thread::hardware_concurrency(),
+      std::min(kClientThreads, concurrency));
 
-  // Direct gRPC: one channel, `concurrency` calls in flight (one per thread), as a gRPC client would.
+  const pid_t sync_pid = env.sync_service().pid();
+  const pid_t gateway_pid = (*gateway)->pid();
+  auto cpu_now = [&] {
+    return CpuUse{OwnCpuSeconds(), syncd::bench::BenchEnv::CpuSeconds(sync_pid),
+                  syncd::bench::BenchEnv::CpuSeconds(gateway_pid), env.PostgresCpuSeconds()};
+  };
+  auto cpu_since = [&](const CpuUse& before) {
+    const CpuUse now = cpu_now();
+    return CpuUse{now.client - before.client, now.sync_service - before.sync_service,
+                  now.gateway - before.gateway, now.postgres - before.postgres};
+  };
+
+  // Direct gRPC: one channel shared by the client's threads, each with its own completion queue.
   auto channel = grpc::CreateChannel(sync_address, grpc::InsecureChannelCredentials());
-  const double sync_cpu_0 = syncd::bench::BenchEnv::CpuSeconds(env.sync_service().pid());
-  Result direct = RunLoad(concurrency, warmup, duration, [&] {
-    auto stub = syncd::v1::SyncService::NewStub(channel);
-    return [stub = std::shared_ptr<syncd::v1::SyncService::Stub>(std::move(stub)), &id] {
-      grpc::ClientContext context;
-      syncd::v1::GetIntegrationRequest request;
-      request.set_id(id);
-      syncd::v1::Integration response;
-      return stub->GetIntegration(&context, request, &response).ok();
-    };
-  });
-  const double sync_cpu_direct = syncd::bench::BenchEnv::CpuSeconds(env.sync_service().pid()) - sync_cpu_0;
+  auto stub = syncd::v1::SyncService::NewStub(channel);
+  CpuUse before = cpu_now();
+  absl::Time began = absl::Now();
+  Result direct = RunLoad(
+      concurrency, warmup, duration,
+      [&](int in_flight, const Window& window, std::vector<double>& latencies, std::atomic<int64_t>& errors) {
+        DriveGrpc(*stub, id, in_flight, window, latencies, errors);
+      });
+  const CpuUse direct_cpu = cpu_since(before);
+  const double direct_wall = absl::ToDoubleSeconds(absl::Now() - began);
 
-  // Through the gateway: one keep-alive HTTP/1.1 connection per thread.
+  // Through the gateway: one keep-alive HTTP/1.1 connection per request in flight.
   const size_t colon = gateway_address.rfind(':');
-  const std::string host = gateway_address.substr(0, colon);
-  const int port = std::atoi(gateway_address.substr(colon + 1).c_str());
-  const double gw_cpu_0 = syncd::bench::BenchEnv::CpuSeconds((*gateway)->pid());
-  const double sync_cpu_1 = syncd::bench::BenchEnv::CpuSeconds(env.sync_service().pid());
-  Result http = RunLoad(concurrency, warmup, duration, [&] {
-    auto client = std::make_shared<httplib::Client>(host, port);
-    client->set_keep_alive(true);
-    return [client, &path] {
-      httplib::Result r = client->Get(path);
-      return r && r->status == 200;
-    };
-  });
-  const double gw_cpu = syncd::bench::BenchEnv::CpuSeconds((*gateway)->pid()) - gw_cpu_0;
-  const double sync_cpu_gateway = syncd::bench::BenchEnv::CpuSeconds(env.sync_service().pid()) - sync_cpu_1;
+  const HttpDriver http_driver(gateway_address.substr(0, colon),
+                               std::atoi(gateway_address.substr(colon + 1).c_str()), path);
+  before = cpu_now();
+  began = absl::Now();
+  Result http =
+      RunLoad(concurrency, warmup, duration,
+              [&](int in_flight, const Window& window, std::vector<double>& latencies,
+                  std::atomic<int64_t>& errors) { http_driver(in_flight, window, latencies, errors); });
+  const CpuUse http_cpu = cpu_since(before);
+  const double http_wall = absl::ToDoubleSeconds(absl::Now() - began);
 
-  Print("direct gRPC GetIntegration", direct);
-  Print("gateway GET /api/integrations/{id}", http);
+  Print("direct gRPC GetIntegration", direct, direct_cpu, direct_wall);
+  Print("gateway GET /api/integrations/{id}", http, http_cpu, http_wall);
   std::cout << absl::StrFormat("gateway/direct throughput: %.0f%%\n",
                                100.0 * http.throughput() / direct.throughput());
-  const double total = seconds + absl::ToDoubleSeconds(warmup);
-  std::cout << absl::StrFormat(
-      "CPU (cores busy): direct: sync_service %.2f | gateway run: gateway %.2f, sync_service %.2f\n",
-      sync_cpu_direct / total, gw_cpu / total, sync_cpu_gateway / total);
 
   if (std::system("command -v wrk >/dev/null 2>&1") == 0) {
     const std::string cmd =

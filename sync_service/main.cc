@@ -43,6 +43,10 @@ ABSL_FLAG(std::string, database_url, "",
           "PostgreSQL connection URL, e.g. postgresql://syncd:secret@db:5432/syncd [env DATABASE_URL]");
 ABSL_FLAG(int, db_pool_size, syncd::EnvOr("SYNC_SERVICE_DB_POOL_SIZE", 8),
           "PostgreSQL connections kept by this process [env SYNC_SERVICE_DB_POOL_SIZE]");
+ABSL_FLAG(int, integration_readers, syncd::EnvOr("SYNC_SERVICE_INTEGRATION_READERS", 2),
+          "Threads answering GetIntegration, each with one query at a time: calls that arrive while all are "
+          "busy are answered together by the next query (no waiting when one is free). At most this many of "
+          "the --db_pool_size connections serve these reads [env SYNC_SERVICE_INTEGRATION_READERS]");
 ABSL_FLAG(
     int, db_wait_seconds, syncd::EnvOr("SYNC_SERVICE_DB_WAIT_SECONDS", 60),
     "How long to wait at startup for PostgreSQL to accept connections [env SYNC_SERVICE_DB_WAIT_SECONDS]");
@@ -176,6 +180,10 @@ int Run() {
     spdlog::error("--db_pool_size must be at least 1");
     return 2;
   }
+  if (absl::GetFlag(FLAGS_integration_readers) < 1) {
+    spdlog::error("--integration_readers must be at least 1");
+    return 2;
+  }
   if (absl::GetFlag(FLAGS_lease) <= absl::GetFlag(FLAGS_heartbeat_interval)) {
     spdlog::error(
         "--lease must be longer than --heartbeat_interval (several heartbeats should fit in a lease)");
@@ -229,7 +237,7 @@ int Run() {
   domain::IntervalRules interval_rules;
   interval_rules.min_seconds =
       static_cast<int32_t>(absl::ToInt64Seconds(absl::GetFlag(FLAGS_min_sync_interval)));
-  store::SyncStore store(pool, clock, interval_rules);
+  store::SyncStore store(pool, clock, interval_rules, absl::GetFlag(FLAGS_integration_readers));
 
   schedule::RetryPolicy retry_policy;
   retry_policy.base_delay = absl::GetFlag(FLAGS_retry_base_delay);

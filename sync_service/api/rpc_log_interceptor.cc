@@ -2,6 +2,9 @@
 
 #include <grpcpp/server_context.h>
 
+#include <string>
+#include <string_view>
+
 #include "absl/time/clock.h"
 #include "spdlog/spdlog.h"
 #include "sync_service/api/rpc_metrics_interceptor.h"
@@ -19,13 +22,13 @@ class RpcLogInterceptor final : public grpc::experimental::Interceptor {
     if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_STATUS)) {
       const grpc::Status status = methods->GetSendStatus();
       const double ms = absl::ToDoubleMilliseconds(absl::Now() - start_);
-      std::string request_id = "-";
+      std::string_view request_id = "-";  // views into the call's metadata, alive until it ends
       std::string peer = "-";
       if (grpc::ServerContextBase* ctx = info_->server_context(); ctx != nullptr) {
         peer = ctx->peer();
         auto it = ctx->client_metadata().find("x-request-id");
         if (it != ctx->client_metadata().end())
-          request_id = std::string(it->second.data(), it->second.size());
+          request_id = std::string_view(it->second.data(), it->second.size());
       }
       // Client mistakes are not server errors: log them at info, server-side failures at warn.
       const bool server_fault = status.error_code() == grpc::StatusCode::INTERNAL ||

@@ -49,20 +49,22 @@ RpcMetrics::RpcMetrics(prometheus::Registry& registry)
                          "status code")
                    .Register(registry)) {}
 
-void RpcMetrics::Observe(const std::string& method, grpc::StatusCode code, absl::Duration latency) {
+void RpcMetrics::Observe(absl::string_view method, grpc::StatusCode code, absl::Duration latency) {
+  const int c = static_cast<int>(code);
+  const int slot = c >= 0 && c < kCodes ? c : kCodes;  // codes out of range count as UNKNOWN's label
   Children children;
   {
+    absl::ReaderMutexLock lock(&mu_);
+    if (auto it = children_.find(method); it != children_.end()) children = it->second[slot];
+  }
+  if (children.requests == nullptr) {
     absl::MutexLock lock(&mu_);
-    auto key = std::make_pair(method, static_cast<int>(code));
-    auto it = children_.find(key);
-    if (it == children_.end()) {
-      const prometheus::Labels labels = {{"method", method}, {"code", StatusCodeName(code)}};
-      it = children_
-               .emplace(std::move(key),
-                        Children{&requests_.Add(labels), &latency_.Add(labels, metrics::LatencyBuckets())})
-               .first;
+    Children& added = children_[method][slot];
+    if (added.requests == nullptr) {
+      const prometheus::Labels labels = {{"method", std::string(method)}, {"code", StatusCodeName(code)}};
+      added = Children{&requests_.Add(labels), &latency_.Add(labels, metrics::LatencyBuckets())};
     }
-    children = it->second;
+    children = added;
   }
   children.requests->Increment();
   children.latency->Observe(absl::ToDoubleSeconds(latency));

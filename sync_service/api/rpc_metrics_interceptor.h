@@ -7,10 +7,11 @@
 
 #include <grpcpp/support/server_interceptor.h>
 
-#include <map>
+#include <array>
 #include <string>
-#include <utility>
 
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "prometheus/counter.h"
@@ -22,17 +23,20 @@ namespace syncd::api {
 class RpcMetrics {
  public:
   explicit RpcMetrics(prometheus::Registry& registry);
-  void Observe(const std::string& method, grpc::StatusCode code, absl::Duration latency);
+  void Observe(absl::string_view method, grpc::StatusCode code, absl::Duration latency);
 
  private:
   struct Children {
-    prometheus::Counter* requests;
-    prometheus::Histogram* latency;
+    prometheus::Counter* requests = nullptr;
+    prometheus::Histogram* latency = nullptr;
   };
+  static constexpr int kCodes = 17;  // OK .. UNAUTHENTICATED
   prometheus::Family<prometheus::Counter>& requests_;
   prometheus::Family<prometheus::Histogram>& latency_;
+  // Looked up on every RPC: by the method's name without copying it, under a shared lock once the
+  // method's children exist.
   absl::Mutex mu_;
-  std::map<std::pair<std::string, int>, Children> children_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, std::array<Children, kCodes + 1>> children_ ABSL_GUARDED_BY(mu_);
 };
 
 class RpcMetricsInterceptorFactory final : public grpc::experimental::ServerInterceptorFactoryInterface {

@@ -57,13 +57,24 @@ grpc::Status SyncServiceImpl::CreateIntegration(grpc::ServerContext*, const v1::
   return grpc::Status::OK;
 }
 
-grpc::Status SyncServiceImpl::GetIntegration(grpc::ServerContext*, const v1::GetIntegrationRequest* req,
-                                             v1::Integration* resp) {
-  if (absl::Status s = CheckId(req->id()); !s.ok()) return ToGrpcStatus(s);
-  absl::StatusOr<domain::Integration> integration = store_.GetIntegration(req->id());
-  if (!integration.ok()) return ToGrpcStatus(integration.status());
-  ToProto(*integration, *resp);
-  return grpc::Status::OK;
+grpc::ServerUnaryReactor* SyncServiceImpl::GetIntegration(grpc::CallbackServerContext* ctx,
+                                                          const v1::GetIntegrationRequest* req,
+                                                          v1::Integration* resp) {
+  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+  if (absl::Status s = CheckId(req->id()); !s.ok()) {
+    reactor->Finish(ToGrpcStatus(s));
+    return reactor;
+  }
+  // Runs on a reader thread of the store; Finish() does not block.
+  store_.GetIntegration(req->id(), [reactor, resp](absl::StatusOr<domain::Integration> integration) {
+    if (!integration.ok()) {
+      reactor->Finish(ToGrpcStatus(integration.status()));
+      return;
+    }
+    ToProto(*integration, *resp);
+    reactor->Finish(grpc::Status::OK);
+  });
+  return reactor;
 }
 
 grpc::Status SyncServiceImpl::UpdateIntegration(grpc::ServerContext*, const v1::UpdateIntegrationRequest* req,

@@ -1,5 +1,7 @@
 // SyncService handlers: request validation that needs no database, proto <-> domain conversion, and one
-// store call each. Synchronous gRPC handlers: they run on gRPC's thread pool and may block on the database.
+// store call each. Synchronous gRPC handlers (they run on gRPC's thread pool and may block on the
+// database), except GetIntegration, the hot read: a callback handler that hands the read to the store's
+// reader threads (which batch concurrent reads) and finishes from there, so no thread waits per call.
 #pragma once
 
 #include "sync_service/store/dispatch_store.h"
@@ -8,7 +10,8 @@
 
 namespace syncd::api {
 
-class SyncServiceImpl final : public v1::SyncService::Service {
+class SyncServiceImpl final
+    : public v1::SyncService::WithCallbackMethod_GetIntegration<v1::SyncService::Service> {
  public:
   // `presence_window`: how recently a worker or replica must have been heard from to count as alive.
   SyncServiceImpl(store::SyncStore& store, store::DispatchStore& dispatch, absl::Duration presence_window)
@@ -18,8 +21,9 @@ class SyncServiceImpl final : public v1::SyncService::Service {
                                 v1::ListIntegrationsResponse* resp) override;
   grpc::Status CreateIntegration(grpc::ServerContext* ctx, const v1::CreateIntegrationRequest* req,
                                  v1::Integration* resp) override;
-  grpc::Status GetIntegration(grpc::ServerContext* ctx, const v1::GetIntegrationRequest* req,
-                              v1::Integration* resp) override;
+  grpc::ServerUnaryReactor* GetIntegration(grpc::CallbackServerContext* ctx,
+                                           const v1::GetIntegrationRequest* req,
+                                           v1::Integration* resp) override;
   grpc::Status UpdateIntegration(grpc::ServerContext* ctx, const v1::UpdateIntegrationRequest* req,
                                  v1::Integration* resp) override;
   grpc::Status DeleteIntegration(grpc::ServerContext* ctx, const v1::DeleteIntegrationRequest* req,

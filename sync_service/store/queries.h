@@ -43,6 +43,12 @@ inline const char* const kRunColumns =
 inline const Statement kGetIntegration = {
     "get_integration", std::string("SELECT ") + kIntegrationColumns + " FROM integrations i WHERE i.id = $1"};
 
+// GetIntegration's batched form (ReadCoalescer): the integrations among $1 (canonical UUID texts), in any
+// order; an id with no row is absent.
+inline const Statement kGetIntegrations = {
+    "get_integrations",
+    std::string("SELECT ") + kIntegrationColumns + " FROM integrations i WHERE i.id = ANY($1::uuid[])"};
+
 inline const Statement kLockIntegration = {
     "lock_integration",
     std::string("SELECT ") + kIntegrationColumns + " FROM integrations i WHERE i.id = $1 FOR UPDATE"};
@@ -460,6 +466,7 @@ inline std::vector<const Statement*> AllStatements() {
   return {&sql::kCustomPlans,
           &sql::kCountIntegrations,
           &sql::kGetIntegration,
+          &sql::kGetIntegrations,
           &sql::kLockIntegration,
           &sql::kListIntegrations,
           &sql::kInsertIntegration,

@@ -5,6 +5,7 @@
 //   absl::StatusOr<domain::Integration> created = store.CreateIntegration(changes);
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -14,6 +15,7 @@
 #include "common/pg_pool.h"
 #include "sync_service/domain/model.h"
 #include "sync_service/domain/validation.h"
+#include "sync_service/store/read_coalescer.h"
 
 namespace syncd::store {
 
@@ -40,15 +42,19 @@ struct TriggerResult {
 
 class SyncStore {
  public:
-  SyncStore(PgPool& pool, const Clock& clock, domain::IntervalRules rules = {})
-      : pool_(pool), clock_(clock), rules_(rules) {}
+  // `integration_readers`: threads (and so database connections at most) answering GetIntegration in
+  // batches (see ReadCoalescer); reads that find them all busy queue and go together in the next batch.
+  SyncStore(PgPool& pool, const Clock& clock, domain::IntervalRules rules = {}, int integration_readers = 2);
 
   // Prepares the store's statements on a new connection (pass to PgPool).
   static void PrepareStatements(pqxx::connection& conn);
 
   // INVALID_ARGUMENT (with field violations) for a bad request; ALREADY_EXISTS for a taken name.
   absl::StatusOr<domain::Integration> CreateIntegration(const domain::IntegrationChanges& changes);
+  // Concurrent calls share queries (ReadCoalescer); each sees a state committed after it began.
   absl::StatusOr<domain::Integration> GetIntegration(const std::string& id);
+  // The same without blocking: `done` runs on one of the store's reader threads.
+  void GetIntegration(const std::string& id, std::function<void(absl::StatusOr<domain::Integration>)> done);
   // Ordered by name (ignoring case).
   absl::StatusOr<IntegrationPage> ListIntegrations(const domain::PageRequest& page);
   // Applies the changes under a row lock, so concurrent updates of one integration do not lose each other.
@@ -73,6 +79,10 @@ class SyncStore {
   PgPool& pool_;
   const Clock& clock_;
   const domain::IntervalRules rules_;
+  ReadCoalescer<std::string, domain::Integration> integration_reads_;
+
+  // One query for the batch of distinct, lower-case canonical ids.
+  std::vector<absl::StatusOr<domain::Integration>> ReadIntegrations(const std::vector<std::string>& ids);
 };
 
 }  // namespace syncd::store

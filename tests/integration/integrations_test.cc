@@ -5,7 +5,11 @@
 
 #include <climits>
 #include <string>
+#include <thread>
+#include <vector>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
 #include "tests/integration/sync_service_fixture.h"
 
 namespace syncd::testing {
@@ -267,6 +271,56 @@ TEST_F(IntegrationsTest, GetRejectsMalformedId) {
 TEST_F(IntegrationsTest, GetUnknownIdIsNotFound) {
   v1::Integration integration;
   EXPECT_THAT(Get(kUnknownId, &integration), HasCode(grpc::StatusCode::NOT_FOUND));
+}
+
+TEST_F(IntegrationsTest, GetAcceptsAnUpperCaseId) {
+  v1::Integration created = MustCreate(DemoIntegration("Upper"));
+  v1::Integration read;
+  ASSERT_THAT(Get(absl::AsciiStrToUpper(created.id()), &read), IsOk());
+  EXPECT_EQ(read.id(), created.id());
+  EXPECT_EQ(read.name(), "Upper");
+  EXPECT_THAT(Get(absl::AsciiStrToUpper(kUnknownId), &read), HasCode(grpc::StatusCode::NOT_FOUND));
+}
+
+// Concurrent reads are answered together (one query for the calls that wait while the readers are busy):
+// each caller still gets its own integration, or NOT_FOUND for its unknown id.
+TEST_F(IntegrationsTest, ConcurrentGetsEachGetTheirOwnAnswer) {
+  std::vector<std::string> ids;
+  for (const char* name : {"First", "Second", "Third"}) ids.push_back(MustCreate(DemoIntegration(name)).id());
+  const std::vector<std::string> names = {"First", "Second", "Third", ""};
+  ids.push_back(kUnknownId);
+  constexpr int kThreads = 16;
+  constexpr int kGetsEach = 25;
+  std::vector<std::string> wrong(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kGetsEach; ++i) {
+        const size_t which = (t + i) % ids.size();
+        v1::Integration read;
+        const grpc::Status status = Get(ids[which], &read);
+        const bool right = names[which].empty()
+                               ? status.error_code() == grpc::StatusCode::NOT_FOUND
+                               : status.ok() && read.id() == ids[which] && read.name() == names[which];
+        if (!right && wrong[t].empty()) {
+          wrong[t] = absl::StrCat("get of ", ids[which], ": ", status.error_message(), " ", read.name());
+        }
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  EXPECT_THAT(wrong, ::testing::Each(""));
+}
+
+TEST_F(IntegrationsTest, GetSeesTheLatestUpdate) {
+  v1::Integration created = MustCreate(DemoIntegration("Before"));
+  for (int i = 0; i < 5; ++i) {
+    v1::Integration changes;
+    changes.set_name(absl::StrCat("After ", i));
+    v1::Integration updated;
+    ASSERT_THAT(Update(created.id(), changes, &updated), IsOk());
+    EXPECT_EQ(MustGet(created.id()).name(), absl::StrCat("After ", i));
+  }
 }
 
 // --- list ---
