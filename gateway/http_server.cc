@@ -1,8 +1,10 @@
 #include "gateway/http_server.h"
 
+#include <sys/socket.h>
 #include <zlib.h>
 
 #include <array>
+#include <atomic>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -13,6 +15,7 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
+#include <cerrno>
 #include <filesystem>
 #include <fstream>
 #include <optional>
@@ -182,6 +185,9 @@ class GatewayServer::Impl {
     --calls_;
   }
 
+  // Set by Stop(): connections end after the request they are serving.
+  bool stopping() const { return stopping_.load(std::memory_order_relaxed); }
+
   const GatewayOptions& options() const { return options_; }
   const transcode::RouteTable& routes() const { return routes_; }
   Upstream& upstream() { return upstream_; }
@@ -207,14 +213,17 @@ class GatewayServer::Impl {
   tcp::acceptor acceptor_;
   asio::steady_timer accept_retry_;
   size_t next_loop_ = 0;
+  std::atomic<bool> stopping_{false};
   absl::Mutex calls_mu_;
   int calls_ ABSL_GUARDED_BY(calls_mu_) = 0;
 };
 
 namespace {
 
-// One HTTP/1.1 connection, owned by one event loop: every handler of a session runs on that loop's thread
-// (gRPC completions are posted to it), so a session needs no lock.
+// One HTTP/1.1 connection, owned by one event loop. A session is touched by one thread at a time, so it
+// needs no lock: its loop's thread runs its handlers, and while a unary gRPC call is in flight (no operation
+// of the session pending on the loop) the call's completion sends the response and starts the next read.
+// Stream messages and readiness answers are posted to the loop.
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(GatewayServer::Impl& server, tcp::socket socket) : server_(server), stream_(std::move(socket)) {}
@@ -276,7 +285,6 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     if (status == 0) return Close();
     keep_alive_ = false;
-    streaming_ = false;
     BeginRequest();
     const Request& req = parser_->get();
     // Without CORS headers a browser would hide this status (e.g. 413) behind a CORS error.
@@ -304,8 +312,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void Dispatch() {
     const Request& req = parser_->get();
-    keep_alive_ = req.keep_alive();
-    streaming_ = false;
+    keep_alive_ = req.keep_alive() && !server_.stopping();
     BeginRequest();
     try {
       Handle(req);
@@ -437,26 +444,32 @@ class Session : public std::enable_shared_from_this<Session> {
     if (route.server_streaming) return StartStream(route, std::move(call));
 
     server_.CallStarted();
-    // The response's JSON is printed on the gRPC thread that completes the call; the loop only writes it.
-    server_.upstream().Unary(std::move(call), [self = shared_from_this(), &route](UpstreamResult result) {
-      const int code = result.status.error_code();
-      int status;
-      std::string json;
-      if (!result.status.ok()) {
-        status = transcode::HttpStatusFromGrpcCode(code);
-        json = ErrorJson(code, result.status.error_message(), result.status.error_details());
-      } else {
-        transcode::ResponseBody body = transcode::ResponseJsonFromBinary(route, result.response);
-        status = body.http_status;
-        json = std::move(body.json);
-      }
-      asio::post(self->stream_.get_executor(), [self, code, status, json = std::move(json)]() mutable {
-        self->log_.grpc_code = code;
-        SetContent(self->res_, status, std::move(json), kJson);
-        self->Finish();
-        self->server_.CallFinished();
-      });
-    });
+    // The gRPC thread that completes the call prints the JSON and sends the response itself: while the call
+    // is in flight no operation of this session is pending and its loop does not touch it, so the
+    // completion may, and handing the response to the loop would cost a thread wake-up per request. The
+    // next request is then read by the loop as usual.
+    server_.upstream().Unary(
+        std::move(call), [self = shared_from_this(), &route](UpstreamResult result) mutable {
+          const int code = result.status.error_code();
+          int status;
+          std::string json;
+          if (!result.status.ok()) {
+            status = transcode::HttpStatusFromGrpcCode(code);
+            json = ErrorJson(code, result.status.error_message(), result.status.error_details());
+          } else {
+            transcode::ResponseBody body = transcode::ResponseJsonFromBinary(route, result.response);
+            status = body.http_status;
+            json = std::move(body.json);
+          }
+          std::shared_ptr<Session> session = std::move(self);
+          session->log_.grpc_code = code;
+          SetContent(session->res_, status, std::move(json), kJson);
+          session->Finish();
+          // Stop() may end the loops once the count is zero: let go of the session first.
+          GatewayServer::Impl& server = session->server_;
+          session.reset();
+          server.CallFinished();
+        });
   }
 
   // Newline-delimited JSON, one {"result": ...} line per message and a final {"error": ...} line when the
@@ -464,7 +477,6 @@ class Session : public std::enable_shared_from_this<Session> {
   // read from sync_service only after the previous line is written (a slow client slows the stream, it
   // does not fill the gateway's memory).
   void StartStream(const transcode::Route& route, UpstreamCall call) {
-    streaming_ = true;
     log_.grpc_code = -1;
     res_.result(http::status::ok);
     res_.set(http::field::content_type, "application/x-ndjson");
@@ -624,12 +636,30 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     if (head) res_.body().clear();  // the headers a GET would get, Content-Length included
     Log(status);
+    out_.clear();
+    absl::string_view reason = View(res_.reason());
+    if (absl::StartsWith(reason, "<")) reason = status == 499 ? "Client Closed Request" : "Unknown";
+    absl::StrAppend(&out_, "HTTP/1.1 ", status, " ", reason, "\r\n");
+    for (const auto& field : res_)
+      absl::StrAppend(&out_, View(field.name_string()), ": ", View(field.value()), "\r\n");
+    absl::StrAppend(&out_, "\r\n", res_.body());
+    // One non-blocking send first: a usual response fits the socket buffer and goes out at once, without
+    // an operation on the loop.
+    const ssize_t sent =
+        ::send(stream_.socket().native_handle(), out_.data(), out_.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (sent == static_cast<ssize_t>(out_.size())) return AfterResponse(beast::error_code());
+    if (sent < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
+      return AfterResponse(asio::error::connection_reset);
+    const size_t offset = sent < 0 ? 0 : static_cast<size_t>(sent);
     stream_.expires_after(absl::ToChronoMicroseconds(options().io_timeout));
-    http::async_write(stream_, res_, [self = shared_from_this()](beast::error_code ec, size_t) {
-      if (ec) return self->Close();
-      if (!self->keep_alive_) return self->CloseGracefully();
-      self->ReadHeader();
-    });
+    asio::async_write(stream_, asio::buffer(out_.data() + offset, out_.size() - offset),
+                      [self = shared_from_this()](beast::error_code ec, size_t) { self->AfterResponse(ec); });
+  }
+
+  void AfterResponse(beast::error_code ec) {
+    if (ec) return Close();
+    if (!keep_alive_) return CloseGracefully();
+    ReadHeader();
   }
 
   void Log(int status) {
@@ -678,8 +708,7 @@ class Session : public std::enable_shared_from_this<Session> {
   RequestLog log_;
   bool first_ = true;
   bool keep_alive_ = true;
-  // An NDJSON stream is being written; broken_ once a write to the client failed.
-  bool streaming_ = false;
+  // A write of an NDJSON stream to the client failed.
   bool broken_ = false;
   UpstreamStream* upstream_stream_ = nullptr;
   // The bytes being written by hand (NDJSON head and chunks).
@@ -780,6 +809,7 @@ void GatewayServer::Impl::Serve() {
 }
 
 void GatewayServer::Impl::Stop() {
+  stopping_.store(true);
   asio::post(loops_[0]->io, [this] {
     beast::error_code ignored;
     acceptor_.close(ignored);
