@@ -73,6 +73,13 @@ void SetHeader(Response& res, absl::string_view name, absl::string_view value) {
   res.set(beast::string_view(name.data(), name.size()), beast::string_view(value.data(), value.size()));
 }
 
+// For headers that may repeat (CORS adds "Vary: Origin" to "Vary: Accept-Encoding").
+void AddHeaders(Response& res, const serving::Headers& headers) {
+  for (const auto& [name, value] : headers) {
+    res.insert(beast::string_view(name.data(), name.size()), beast::string_view(value.data(), value.size()));
+  }
+}
+
 void SetContent(Response& res, int status, std::string body, absl::string_view content_type) {
   res.result(static_cast<unsigned>(status));
   res.set(http::field::content_type, beast::string_view(content_type.data(), content_type.size()));
@@ -290,7 +297,7 @@ class Session : public std::enable_shared_from_this<Session> {
     // Without CORS headers a browser would hide this status (e.g. 413) behind a CORS error.
     const absl::string_view origin = Header(req, "Origin");
     if (server_.cors().Allows(origin)) {
-      for (const auto& [k, v] : server_.cors().ResponseHeaders(origin)) SetHeader(res_, k, v);
+      AddHeaders(res_, server_.cors().ResponseHeaders(origin));
     }
     const int code = status == 413 ? transcode::kResourceExhausted : transcode::kInvalidArgument;
     SendError(res_, Error(status, code, DefaultReason(status)));
@@ -339,12 +346,12 @@ class Session : public std::enable_shared_from_this<Session> {
                   Error(403, 7, absl::StrCat("origin \"", origin, "\" is not allowed (--cors_origins)")));
         return Finish();
       }
-      for (const auto& [k, v] : cors.PreflightHeaders(origin)) SetHeader(res_, k, v);
+      AddHeaders(res_, cors.PreflightHeaders(origin));
       res_.result(http::status::no_content);
       return Finish();
     }
     if (cors_allowed) {
-      for (const auto& [k, v] : cors.ResponseHeaders(origin)) SetHeader(res_, k, v);
+      AddHeaders(res_, cors.ResponseHeaders(origin));
     }
 
     if (path == "/metrics" && options().metrics != nullptr && method == "GET") {
