@@ -458,15 +458,21 @@ class Session : public std::enable_shared_from_this<Session> {
     server_.upstream().Unary(
         std::move(call), [self = shared_from_this(), &route](UpstreamResult result) mutable {
           const int code = result.status.error_code();
-          int status;
+          int status = 500;
           std::string json;
-          if (!result.status.ok()) {
-            status = transcode::HttpStatusFromGrpcCode(code);
-            json = ErrorJson(code, result.status.error_message(), result.status.error_details());
-          } else {
-            transcode::ResponseBody body = transcode::ResponseJsonFromBinary(route, result.response);
-            status = body.http_status;
-            json = std::move(body.json);
+          try {
+            if (!result.status.ok()) {
+              status = transcode::HttpStatusFromGrpcCode(code);
+              json = ErrorJson(code, result.status.error_message(), result.status.error_details());
+            } else {
+              transcode::ResponseBody body = transcode::ResponseJsonFromBinary(route, result.response);
+              status = body.http_status;
+              json = std::move(body.json);
+            }
+          } catch (const std::exception& e) {
+            spdlog::error("request_id={} failed: {}", self->log_.request_id, e.what());
+            status = 500;
+            json = ErrorJson(Error(500, transcode::kInternal, "internal error in the gateway"));
           }
           std::shared_ptr<Session> session = std::move(self);
           session->log_.grpc_code = code;
