@@ -1,11 +1,17 @@
 // What the gateway serves besides the API: /healthz, /readyz, the web UI's files (content types, caching,
 // the single-page-app fallback, no path traversal) and CORS.
+#include <arpa/inet.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "tests/integration/gateway_fixture.h"
 
@@ -19,6 +25,60 @@ using json = nlohmann::json;
 constexpr char kIndex[] = "<!doctype html><title>syncd</title>";
 constexpr char kScript[] = "console.log('syncd');";
 constexpr char kSecret[] = "TOP-SECRET-OUTSIDE-THE-WEB-ROOT";
+
+// A plain TCP connection to the gateway, for what the HTTP client hides (many open connections at once).
+class RawConnection {
+ public:
+  explicit RawConnection(const std::string& address) {
+    const size_t colon = address.rfind(':');
+    int port = 0;
+    if (!absl::SimpleAtoi(address.substr(colon + 1), &port)) return;
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    timeval timeout{10, 0};  // a gateway that never answers fails the test instead of hanging it
+    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(port));
+    ::inet_pton(AF_INET, address.substr(0, colon).c_str(), &addr.sin_addr);
+    if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+      ::close(fd_);
+      fd_ = -1;
+    }
+  }
+  ~RawConnection() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  RawConnection(const RawConnection&) = delete;
+  RawConnection& operator=(const RawConnection&) = delete;
+
+  bool connected() const { return fd_ >= 0; }
+  bool Send(const std::string& request) {
+    return ::send(fd_, request.data(), request.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(request.size());
+  }
+  // One response (headers and a Content-Length body), or "" when the connection ends first.
+  std::string ReadResponse() {
+    std::string data;
+    char buffer[4096];
+    while (true) {
+      const size_t end = data.find("\r\n\r\n");
+      if (end != std::string::npos) {
+        size_t length = 0;
+        const size_t at = data.find("Content-Length: ");
+        if (at != std::string::npos && at < end) {
+          const size_t eol = data.find("\r\n", at);
+          if (!absl::SimpleAtoi(data.substr(at + 16, eol - at - 16), &length)) return "";
+        }
+        if (data.size() >= end + 4 + length) return data.substr(0, end + 4 + length);
+      }
+      const ssize_t n = ::recv(fd_, buffer, sizeof(buffer), 0);
+      if (n <= 0) return "";
+      data.append(buffer, static_cast<size_t>(n));
+    }
+  }
+
+ private:
+  int fd_ = -1;
+};
 
 class GatewayStaticTest : public GatewayTest {
  protected:
@@ -160,6 +220,29 @@ TEST_F(GatewayTest, WithoutWebRootNoFilesAreServed) {
   ApiResponse r = Send("GET", "/");
   EXPECT_EQ(r.status, 404) << r;
   EXPECT_EQ(r.json["code"], 5);
+}
+
+// Open connections cost the gateway no thread each: 300 keep-alive connections (more than any thread
+// pool it ever had) are all answered while all stay open, and each can be used again.
+TEST_F(GatewayTest, ServesManyOpenConnectionsAtOnce) {
+  constexpr int kConnections = 300;
+  const std::string request = "GET /healthz HTTP/1.1\r\nHost: gateway\r\n\r\n";
+  std::vector<std::unique_ptr<RawConnection>> connections;
+  for (int i = 0; i < kConnections; ++i) {
+    connections.push_back(std::make_unique<RawConnection>(gateway().address()));
+    ASSERT_TRUE(connections.back()->connected()) << "connection " << i;
+    ASSERT_TRUE(connections.back()->Send(request)) << "connection " << i;
+  }
+  for (int i = 0; i < kConnections; ++i) {
+    const std::string response = connections[i]->ReadResponse();
+    ASSERT_THAT(response, ::testing::StartsWith("HTTP/1.1 200 ")) << "connection " << i;
+    EXPECT_THAT(response, HasSubstr(R"({"status":"SERVING"})")) << "connection " << i;
+  }
+  // Still open (keep-alive): a second request on every connection is answered on it.
+  for (int i = 0; i < kConnections; ++i) ASSERT_TRUE(connections[i]->Send(request)) << "connection " << i;
+  for (int i = 0; i < kConnections; ++i) {
+    EXPECT_THAT(connections[i]->ReadResponse(), ::testing::StartsWith("HTTP/1.1 200 ")) << "connection " << i;
+  }
 }
 
 }  // namespace
