@@ -80,6 +80,13 @@ class RawConnection {
   int fd_ = -1;
 };
 
+// A script large enough to be compressed (the gateway leaves responses under 1 KiB as they are).
+std::string LargeScript() {
+  std::string script;
+  for (int i = 0; i < 400; ++i) absl::StrAppend(&script, "export const value", i, " = ", i * 7, ";\n");
+  return script;
+}
+
 class GatewayStaticTest : public GatewayTest {
  protected:
   void ConfigureGateway(GatewayProcessOptions& options) override {
@@ -91,6 +98,7 @@ class GatewayStaticTest : public GatewayTest {
     std::ofstream(dir_ + "/dist/index.html") << kIndex;
     std::ofstream(dir_ + "/dist/assets/index-3f2a9c.js") << kScript;
     std::ofstream(dir_ + "/dist/favicon.svg") << "<svg/>";
+    std::ofstream(dir_ + "/dist/assets/vendor-9b1e0d.js") << LargeScript();
     std::ofstream(dir_ + "/secret.txt") << kSecret;
     std::filesystem::create_symlink(dir_ + "/secret.txt", dir_ + "/dist/link.txt");
     options.extra_args.push_back("--web_root=" + dir_ + "/dist");
@@ -131,6 +139,19 @@ TEST_F(GatewayStaticTest, ServesIndexAndAssetsWithTypesAndCaching) {
   ApiResponse icon = Send("GET", "/favicon.svg");
   ASSERT_EQ(icon.status, 200) << icon;
   EXPECT_EQ(icon.raw.Header("Content-Type"), "image/svg+xml");
+}
+
+TEST_F(GatewayStaticTest, LargeFilesAreGzippedForClientsThatAcceptIt) {
+  ApiResponse gzipped = Send("GET", "/assets/vendor-9b1e0d.js", "", {{"Accept-Encoding", "gzip"}});
+  EXPECT_EQ(gzipped.status, 200) << gzipped;
+  EXPECT_EQ(gzipped.raw.Header("Content-Encoding"), "gzip");
+  EXPECT_EQ(gzipped.raw.body, LargeScript());  // as the client decompressed it
+  EXPECT_EQ(gzipped.raw.Header("Vary"), "Accept-Encoding");
+
+  ApiResponse plain = Send("GET", "/assets/vendor-9b1e0d.js", "", {{"Accept-Encoding", "identity"}});
+  EXPECT_EQ(plain.status, 200) << plain;
+  EXPECT_EQ(plain.raw.Header("Content-Encoding"), "");
+  EXPECT_EQ(plain.raw.body, LargeScript());
 }
 
 TEST_F(GatewayStaticTest, UiRoutesFallBackToIndexButMissingFilesAndApiPathsDoNot) {
