@@ -1,5 +1,10 @@
-// The gateway's HTTP/1.1 server (cpp-httplib): /healthz, /readyz, the API routes of the route table
+// The gateway's HTTP/1.1 server: /healthz, /readyz, /metrics, the API routes of the route table
 // transcoded to gRPC calls, and the web UI's static files. One log line per request.
+//
+// Event-driven (Boost.Beast on Asio): `http_threads` event loops own the connections, any number each;
+// an API request starts an asynchronous gRPC call and its completion is handed back to the loop that owns
+// the connection, so no thread waits for sync_service and an idle keep-alive connection costs a socket,
+// not a thread.
 //
 //   GatewayServer server(options, std::move(routes), upstream);
 //   absl::StatusOr<std::string> bound = server.Bind();  // "127.0.0.1:8080"
@@ -16,11 +21,6 @@
 #include "gateway/serving/cors.h"
 #include "gateway/transcode/route_table.h"
 #include "gateway/upstream.h"
-
-namespace httplib {
-struct Request;
-struct Response;
-}  // namespace httplib
 
 namespace syncd::metrics {
 class Metrics;
@@ -40,10 +40,9 @@ struct GatewayOptions {
   size_t max_body_bytes = 1 << 20;
   // The gRPC deadline when the request sends no Grpc-Timeout.
   absl::Duration default_deadline = absl::Seconds(30);
-  // Threads serving HTTP connections; each keep-alive connection holds one while it is open.
-  int http_threads = 128;
-  // Idle keep-alive connections are closed after this long. It also bounds shutdown: cpp-httplib waits for
-  // an idle connection's timeout before its thread ends.
+  // Event-loop threads serving the HTTP connections (each serves any number of connections).
+  int http_threads = 2;
+  // Idle keep-alive connections are closed after this long.
   absl::Duration keep_alive_timeout = absl::Seconds(5);
   // Reading a request (and writing a response) may stall no longer than this.
   absl::Duration io_timeout = absl::Seconds(10);
@@ -60,24 +59,15 @@ class GatewayServer {
   absl::StatusOr<std::string> Bind();
   // Serves until Stop(). Bind() first.
   void Serve();
+  // Stops accepting, ends the NDJSON streams, lets the calls in flight finish and their responses go out,
+  // then closes the connections; Serve() returns.
   void Stop();
 
+  // The server's state (http_server.cc), shared with its connections.
+  class Impl;
+
  private:
-  class Http;
-
-  void Handle(const httplib::Request& req, httplib::Response& res);
-  void HandleApi(const transcode::Route& route, const transcode::PathBindings& bindings,
-                 absl::string_view raw_query, const httplib::Request& req, httplib::Response& res);
-  void HandleStatic(absl::string_view raw_path, const httplib::Request& req, httplib::Response& res);
-  void HandleReady(httplib::Response& res);
-
-  GatewayOptions options_;
-  transcode::RouteTable routes_;
-  Upstream& upstream_;
-  serving::CorsPolicy cors_;
-  std::string web_root_;  // canonical, no trailing '/'
-  std::unique_ptr<Http> http_;
-  std::unique_ptr<HttpMetrics> http_metrics_;
+  std::unique_ptr<Impl> impl_;
 };
 
 }  // namespace syncd::gateway

@@ -38,9 +38,9 @@ ABSL_FLAG(std::vector<std::string>, descriptor_set, {},
           "FileDescriptorSet files (protoc --include_imports --descriptor_set_out) whose annotated services "
           "are served too; a service in a set replaces the compiled-in one of the same name "
           "[env GATEWAY_DESCRIPTOR_SET, comma-separated]");
-ABSL_FLAG(int, http_threads, syncd::EnvOr("GATEWAY_HTTP_THREADS", 128),
-          "Threads serving HTTP connections; an open keep-alive connection holds one "
-          "[env GATEWAY_HTTP_THREADS]");
+ABSL_FLAG(int, http_threads, syncd::EnvOr("GATEWAY_HTTP_THREADS", 2),
+          "Event-loop threads serving HTTP connections, each any number of them (about one per core "
+          "the gateway may use) [env GATEWAY_HTTP_THREADS]");
 ABSL_FLAG(int, upstream_channels, syncd::EnvOr("GATEWAY_UPSTREAM_CHANNELS", 4),
           "HTTP/2 connections to sync_service, used in turn [env GATEWAY_UPSTREAM_CHANNELS]");
 ABSL_FLAG(std::string, log_level, syncd::EnvOr("SYNCD_LOG_LEVEL", std::string("info")),

@@ -2,14 +2,8 @@
 
 #include <grpcpp/support/client_callback.h>
 
-#include <condition_variable>
-#include <deque>
-#include <mutex>
-#include <optional>
-
-#include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
-#include "grpc/health/v1/health.grpc.pb.h"
+#include "grpc/health/v1/health.pb.h"
 
 namespace syncd::gateway {
 namespace {
@@ -28,70 +22,70 @@ std::string FromByteBuffer(const grpc::ByteBuffer& buffer) {
   return out;
 }
 
-// Reads a server stream (sent as a bidi call with one request) into a queue that the HTTP thread drains.
-class StreamReader final : public grpc::ClientBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer> {
+void Prepare(const UpstreamCall& call, grpc::ClientContext& context) {
+  for (const auto& [key, value] : call.metadata) context.AddMetadata(key, value);
+  context.set_deadline(absl::ToChronoTime(call.deadline));
+}
+
+// The state of one unary call, alive until its completion has run.
+struct UnaryState {
+  grpc::ClientContext context;
+  grpc::ByteBuffer request;
+  grpc::ByteBuffer response;
+  std::function<void(UpstreamResult)> done;
+};
+
+}  // namespace
+
+// A server stream, sent as a bidi call with one request. A hold keeps OnDone back until the owner has
+// taken the last message (or cancelled), so that the owner never calls Next() on a finished stream.
+class Upstream::Stream final : public grpc::ClientBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>,
+                               public UpstreamStream {
  public:
-  StreamReader(grpc::GenericStub& stub, grpc::ClientContext& context, const std::string& method,
-               const std::string& request)
-      : request_(ToByteBuffer(request)) {
-    stub.PrepareBidiStreamingCall(&context, method, grpc::StubOptions(), this);
+  Stream(Upstream& upstream, UpstreamCall call, StreamCallbacks callbacks)
+      : upstream_(upstream), request_(ToByteBuffer(call.request)), callbacks_(std::move(callbacks)) {
+    Prepare(call, context_);
+    upstream_.NextStub().PrepareBidiStreamingCall(&context_, call.method, grpc::StubOptions(), this);
+  }
+
+  void Start(bool cancelled) {
+    AddHold();
     StartWrite(&request_);
     StartRead(&incoming_);
     StartCall();
+    if (cancelled) context_.TryCancel();
+  }
+  void TryCancel() { context_.TryCancel(); }
+
+  void Next() override { StartRead(&incoming_); }
+  void Cancel() override {
+    context_.TryCancel();
+    RemoveHold();
   }
 
   void OnWriteDone(bool ok) override {
     if (ok) StartWritesDone();
   }
   void OnReadDone(bool ok) override {
-    if (!ok) return;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      messages_.push_back(FromByteBuffer(incoming_));
+    if (!ok) {
+      RemoveHold();
+      return;
     }
-    cv_.notify_one();
-    StartRead(&incoming_);
+    callbacks_.on_message(FromByteBuffer(incoming_));
   }
   void OnDone(const grpc::Status& status) override {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      status_ = status;
-      done_ = true;
-      // Notified under the lock: Wait() may return and destroy this reactor as soon as the lock is free.
-      cv_.notify_one();
-    }
-  }
-
-  enum class Next { kMessage, kDone, kWaiting };
-  // Waits up to `timeout` for the next message; kDone once the call is over (Wait() then says how).
-  Next Take(absl::Duration timeout, std::string* message) {
-    std::unique_lock<std::mutex> lock(mu_);
-    cv_.wait_for(lock, absl::ToChronoMicroseconds(timeout), [&] { return !messages_.empty() || done_; });
-    if (!messages_.empty()) {
-      *message = std::move(messages_.front());
-      messages_.pop_front();
-      return Next::kMessage;
-    }
-    return done_ ? Next::kDone : Next::kWaiting;
-  }
-  // Blocks until OnDone, which must come before the reactor is destroyed.
-  grpc::Status Wait() {
-    std::unique_lock<std::mutex> lock(mu_);
-    cv_.wait(lock, [&] { return done_; });
-    return status_;
+    upstream_.Forget(this);
+    callbacks_.on_done(status);
+    delete this;
   }
 
  private:
+  Upstream& upstream_;
+  grpc::ClientContext context_;
   grpc::ByteBuffer request_;
   grpc::ByteBuffer incoming_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<std::string> messages_;
-  bool done_ = false;
-  grpc::Status status_;
+  StreamCallbacks callbacks_;
 };
-
-}  // namespace
 
 Upstream::Upstream(const std::string& address, int channels) : address_(address) {
   for (int i = 0; i < std::max(1, channels); ++i) {
@@ -111,59 +105,60 @@ Upstream::Upstream(const std::string& address, int channels) : address_(address)
   }
 }
 
-std::shared_ptr<grpc::Channel> Upstream::NextChannel() {
-  return channels_[next_.fetch_add(1, std::memory_order_relaxed) % channels_.size()];
+Upstream::~Upstream() = default;
+
+grpc::GenericStub& Upstream::NextStub() {
+  return *stubs_[next_.fetch_add(1, std::memory_order_relaxed) % stubs_.size()];
 }
 
-void Upstream::Prepare(const UpstreamCall& call, grpc::ClientContext& context) {
-  for (const auto& [key, value] : call.metadata) context.AddMetadata(key, value);
-  context.set_deadline(absl::ToChronoTime(call.deadline));
+void Upstream::Unary(UpstreamCall call, std::function<void(UpstreamResult)> done) {
+  auto* state = new UnaryState;
+  Prepare(call, state->context);
+  state->request = ToByteBuffer(call.request);
+  state->done = std::move(done);
+  NextStub().UnaryCall(&state->context, call.method, grpc::StubOptions(), &state->request, &state->response,
+                       [state](grpc::Status status) {
+                         std::unique_ptr<UnaryState> owned(state);
+                         UpstreamResult result;
+                         if (status.ok()) result.response = FromByteBuffer(state->response);
+                         result.status = std::move(status);
+                         owned->done(std::move(result));
+                       });
 }
 
-UpstreamResult Upstream::Unary(const UpstreamCall& call) {
-  grpc::ClientContext context;
-  Prepare(call, context);
-  const grpc::ByteBuffer request = ToByteBuffer(call.request);
-  grpc::ByteBuffer response;
-  UpstreamResult result;
-  absl::Notification done;
-  grpc::GenericStub& stub = *stubs_[next_.fetch_add(1, std::memory_order_relaxed) % stubs_.size()];
-  stub.UnaryCall(&context, call.method, grpc::StubOptions(), &request, &response, [&](grpc::Status status) {
-    result.status = std::move(status);
-    done.Notify();
-  });
-  done.WaitForNotification();
-  if (result.status.ok()) result.response = FromByteBuffer(response);
-  return result;
-}
-
-grpc::Status Upstream::ServerStreaming(const UpstreamCall& call,
-                                       const std::function<bool(std::string)>& on_message) {
-  grpc::ClientContext context;
-  Prepare(call, context);
-  grpc::GenericStub& stub = *stubs_[next_.fetch_add(1, std::memory_order_relaxed) % stubs_.size()];
-  StreamReader reader(stub, context, call.method, call.request);
-  std::string message;
-  while (true) {
-    const StreamReader::Next next = reader.Take(absl::Milliseconds(200), &message);
-    if (next == StreamReader::Next::kDone) break;
-    // Between messages, notice a gateway shutdown (the stream's deadline bounds it otherwise).
-    if (next == StreamReader::Next::kWaiting && !stopping_.load()) continue;
-    if (stopping_.load() || !on_message(std::move(message))) {
-      context.TryCancel();
-      break;
-    }
+UpstreamStream* Upstream::ServerStreaming(UpstreamCall call, StreamCallbacks callbacks) {
+  auto* stream = new Stream(*this, std::move(call), std::move(callbacks));
+  bool cancelled;
+  {
+    absl::MutexLock lock(&mu_);
+    cancelled = stopping_;
+    streams_.insert(stream);
   }
-  return reader.Wait();
+  stream->Start(cancelled);
+  return stream;
 }
 
-bool Upstream::Ready(absl::Duration timeout) {
-  auto stub = grpc::health::v1::Health::NewStub(NextChannel());
-  grpc::ClientContext context;
-  context.set_deadline(absl::ToChronoTime(absl::Now() + timeout));
-  grpc::health::v1::HealthCheckResponse response;
-  grpc::Status status = stub->Check(&context, {}, &response);
-  return status.ok() && response.status() == grpc::health::v1::HealthCheckResponse::SERVING;
+void Upstream::Forget(Stream* stream) {
+  absl::MutexLock lock(&mu_);
+  streams_.erase(stream);
+}
+
+void Upstream::CancelStreams() {
+  absl::MutexLock lock(&mu_);
+  stopping_ = true;
+  for (Stream* stream : streams_) stream->TryCancel();
+}
+
+void Upstream::Ready(absl::Duration timeout, std::function<void(bool)> done) {
+  UpstreamCall call;
+  call.method = "/grpc.health.v1.Health/Check";
+  call.request = grpc::health::v1::HealthCheckRequest().SerializeAsString();
+  call.deadline = absl::Now() + timeout;
+  Unary(std::move(call), [done = std::move(done)](UpstreamResult result) {
+    grpc::health::v1::HealthCheckResponse response;
+    done(result.status.ok() && response.ParseFromString(result.response) &&
+         response.status() == grpc::health::v1::HealthCheckResponse::SERVING);
+  });
 }
 
 }  // namespace syncd::gateway

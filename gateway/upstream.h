@@ -1,9 +1,11 @@
-// The gateway's side of gRPC: calls to sync_service by method path with serialized messages
-// (grpc::GenericStub over byte buffers), so the gateway needs no generated stub for the methods it serves.
+// The gateway's side of gRPC: asynchronous calls to sync_service by method path with serialized messages
+// (grpc::GenericStub's callback API over byte buffers), so the gateway needs no generated stub for the
+// methods it serves and no thread waits for a reply. Completions run on gRPC's threads; the HTTP server
+// hands them back to the event loop that owns the connection.
 //
-//   Upstream upstream("localhost:50051", /*channels=*/4);
+//   Upstream upstream("localhost:50051", /*channels=*/2);
 //   UpstreamCall call{"/syncd.v1.SyncService/GetIntegration", request_bytes, metadata, deadline};
-//   UpstreamResult result = upstream.Unary(call);  // result.status, result.response
+//   upstream.Unary(std::move(call), [](UpstreamResult result) { ... result.status, result.response ... });
 #pragma once
 
 #include <grpcpp/generic/generic_stub.h>
@@ -13,9 +15,11 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 
 namespace syncd::gateway {
@@ -36,35 +40,59 @@ struct UpstreamResult {
   std::string response;
 };
 
+// A server stream in progress, read one message at a time: after each on_message the owner calls exactly
+// one of Next() (read the next message) or Cancel() (the HTTP client went away), and nothing else. The
+// stream deletes itself after on_done.
+class UpstreamStream {
+ public:
+  virtual ~UpstreamStream() = default;
+  virtual void Next() = 0;
+  virtual void Cancel() = 0;
+};
+
+struct StreamCallbacks {
+  // Each serialized response message, on a gRPC thread.
+  std::function<void(std::string)> on_message;
+  // Once, at the end, on a gRPC thread (CANCELLED after Cancel() or CancelStreams()).
+  std::function<void(grpc::Status)> on_done;
+};
+
 class Upstream {
  public:
   // `channels` separate HTTP/2 connections, used in turn: one connection serializes its frames on one
   // socket, which limits throughput under many concurrent requests.
   Upstream(const std::string& address, int channels);
+  ~Upstream();
 
-  UpstreamResult Unary(const UpstreamCall& call);
+  // A unary call; `done` runs once, on a gRPC thread.
+  void Unary(UpstreamCall call, std::function<void(UpstreamResult)> done);
 
-  // A server-streaming call: `on_message` gets each serialized response as it arrives and returns false to
-  // cancel the call (the HTTP client went away). Returns the final status.
-  grpc::Status ServerStreaming(const UpstreamCall& call, const std::function<bool(std::string)>& on_message);
+  // A server-streaming call, read with flow control (see UpstreamStream). Streams started after
+  // CancelStreams() end at once with CANCELLED.
+  UpstreamStream* ServerStreaming(UpstreamCall call, StreamCallbacks callbacks);
 
   // Ends the server streams in progress (on shutdown).
-  void CancelStreams() { stopping_.store(true); }
+  void CancelStreams();
 
-  // grpc.health.v1.Health/Check of the whole server: true when it answers SERVING.
-  bool Ready(absl::Duration timeout);
+  // grpc.health.v1.Health/Check of the whole server; `done(true)` when it answers SERVING (on a gRPC
+  // thread).
+  void Ready(absl::Duration timeout, std::function<void(bool)> done);
 
   const std::string& address() const { return address_; }
 
  private:
-  std::shared_ptr<grpc::Channel> NextChannel();
-  void Prepare(const UpstreamCall& call, grpc::ClientContext& context);
+  class Stream;
+
+  grpc::GenericStub& NextStub();
+  void Forget(Stream* stream);
 
   std::string address_;
   std::vector<std::shared_ptr<grpc::Channel>> channels_;
   std::vector<std::unique_ptr<grpc::GenericStub>> stubs_;
   std::atomic<uint32_t> next_{0};
-  std::atomic<bool> stopping_{false};
+  absl::Mutex mu_;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::unordered_set<Stream*> streams_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace syncd::gateway

@@ -36,6 +36,8 @@ SYNCD_APT_PACKAGES=(
   libbenchmark-dev
   libcurl4-openssl-dev
   libcpp-httplib-dev
+  libboost1.81-dev
+  zlib1g-dev
   libssl-dev
   nlohmann-json3-dev
   prometheus-cpp-dev

@@ -1,11 +1,17 @@
 // What the gateway serves besides the API: /healthz, /readyz, the web UI's files (content types, caching,
 // the single-page-app fallback, no path traversal) and CORS.
+#include <arpa/inet.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "tests/integration/gateway_fixture.h"
 
@@ -20,6 +26,67 @@ constexpr char kIndex[] = "<!doctype html><title>syncd</title>";
 constexpr char kScript[] = "console.log('syncd');";
 constexpr char kSecret[] = "TOP-SECRET-OUTSIDE-THE-WEB-ROOT";
 
+// A plain TCP connection to the gateway, for what the HTTP client hides (many open connections at once).
+class RawConnection {
+ public:
+  explicit RawConnection(const std::string& address) {
+    const size_t colon = address.rfind(':');
+    int port = 0;
+    if (!absl::SimpleAtoi(address.substr(colon + 1), &port)) return;
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    timeval timeout{10, 0};  // a gateway that never answers fails the test instead of hanging it
+    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(port));
+    ::inet_pton(AF_INET, address.substr(0, colon).c_str(), &addr.sin_addr);
+    if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+      ::close(fd_);
+      fd_ = -1;
+    }
+  }
+  ~RawConnection() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  RawConnection(const RawConnection&) = delete;
+  RawConnection& operator=(const RawConnection&) = delete;
+
+  bool connected() const { return fd_ >= 0; }
+  bool Send(const std::string& request) {
+    return ::send(fd_, request.data(), request.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(request.size());
+  }
+  // One response (headers and a Content-Length body), or "" when the connection ends first.
+  std::string ReadResponse() {
+    std::string data;
+    char buffer[4096];
+    while (true) {
+      const size_t end = data.find("\r\n\r\n");
+      if (end != std::string::npos) {
+        size_t length = 0;
+        const size_t at = data.find("Content-Length: ");
+        if (at != std::string::npos && at < end) {
+          const size_t eol = data.find("\r\n", at);
+          if (!absl::SimpleAtoi(data.substr(at + 16, eol - at - 16), &length)) return "";
+        }
+        if (data.size() >= end + 4 + length) return data.substr(0, end + 4 + length);
+      }
+      const ssize_t n = ::recv(fd_, buffer, sizeof(buffer), 0);
+      if (n <= 0) return "";
+      data.append(buffer, static_cast<size_t>(n));
+    }
+  }
+
+ private:
+  int fd_ = -1;
+};
+
+// A script large enough to be compressed (the gateway leaves responses under 1 KiB as they are).
+std::string LargeScript() {
+  std::string script;
+  for (int i = 0; i < 400; ++i) absl::StrAppend(&script, "export const value", i, " = ", i * 7, ";\n");
+  return script;
+}
+
 class GatewayStaticTest : public GatewayTest {
  protected:
   void ConfigureGateway(GatewayProcessOptions& options) override {
@@ -31,6 +98,7 @@ class GatewayStaticTest : public GatewayTest {
     std::ofstream(dir_ + "/dist/index.html") << kIndex;
     std::ofstream(dir_ + "/dist/assets/index-3f2a9c.js") << kScript;
     std::ofstream(dir_ + "/dist/favicon.svg") << "<svg/>";
+    std::ofstream(dir_ + "/dist/assets/vendor-9b1e0d.js") << LargeScript();
     std::ofstream(dir_ + "/secret.txt") << kSecret;
     std::filesystem::create_symlink(dir_ + "/secret.txt", dir_ + "/dist/link.txt");
     options.extra_args.push_back("--web_root=" + dir_ + "/dist");
@@ -71,6 +139,19 @@ TEST_F(GatewayStaticTest, ServesIndexAndAssetsWithTypesAndCaching) {
   ApiResponse icon = Send("GET", "/favicon.svg");
   ASSERT_EQ(icon.status, 200) << icon;
   EXPECT_EQ(icon.raw.Header("Content-Type"), "image/svg+xml");
+}
+
+TEST_F(GatewayStaticTest, LargeFilesAreGzippedForClientsThatAcceptIt) {
+  ApiResponse gzipped = Send("GET", "/assets/vendor-9b1e0d.js", "", {{"Accept-Encoding", "gzip"}});
+  EXPECT_EQ(gzipped.status, 200) << gzipped;
+  EXPECT_EQ(gzipped.raw.Header("Content-Encoding"), "gzip");
+  EXPECT_EQ(gzipped.raw.body, LargeScript());  // as the client decompressed it
+  EXPECT_EQ(gzipped.raw.Header("Vary"), "Accept-Encoding");
+
+  ApiResponse plain = Send("GET", "/assets/vendor-9b1e0d.js", "", {{"Accept-Encoding", "identity"}});
+  EXPECT_EQ(plain.status, 200) << plain;
+  EXPECT_EQ(plain.raw.Header("Content-Encoding"), "");
+  EXPECT_EQ(plain.raw.body, LargeScript());
 }
 
 TEST_F(GatewayStaticTest, UiRoutesFallBackToIndexButMissingFilesAndApiPathsDoNot) {
@@ -160,6 +241,29 @@ TEST_F(GatewayTest, WithoutWebRootNoFilesAreServed) {
   ApiResponse r = Send("GET", "/");
   EXPECT_EQ(r.status, 404) << r;
   EXPECT_EQ(r.json["code"], 5);
+}
+
+// Open connections cost the gateway no thread each: 300 keep-alive connections (more than any thread
+// pool it ever had) are all answered while all stay open, and each can be used again.
+TEST_F(GatewayTest, ServesManyOpenConnectionsAtOnce) {
+  constexpr int kConnections = 300;
+  const std::string request = "GET /healthz HTTP/1.1\r\nHost: gateway\r\n\r\n";
+  std::vector<std::unique_ptr<RawConnection>> connections;
+  for (int i = 0; i < kConnections; ++i) {
+    connections.push_back(std::make_unique<RawConnection>(gateway().address()));
+    ASSERT_TRUE(connections.back()->connected()) << "connection " << i;
+    ASSERT_TRUE(connections.back()->Send(request)) << "connection " << i;
+  }
+  for (int i = 0; i < kConnections; ++i) {
+    const std::string response = connections[i]->ReadResponse();
+    ASSERT_THAT(response, ::testing::StartsWith("HTTP/1.1 200 ")) << "connection " << i;
+    EXPECT_THAT(response, HasSubstr(R"({"status":"SERVING"})")) << "connection " << i;
+  }
+  // Still open (keep-alive): a second request on every connection is answered on it.
+  for (int i = 0; i < kConnections; ++i) ASSERT_TRUE(connections[i]->Send(request)) << "connection " << i;
+  for (int i = 0; i < kConnections; ++i) {
+    EXPECT_THAT(connections[i]->ReadResponse(), ::testing::StartsWith("HTTP/1.1 200 ")) << "connection " << i;
+  }
 }
 
 }  // namespace
