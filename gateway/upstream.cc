@@ -4,6 +4,7 @@
 
 #include "absl/time/clock.h"
 #include "grpc/health/v1/health.pb.h"
+#include "spdlog/spdlog.h"
 
 namespace syncd::gateway {
 namespace {
@@ -74,9 +75,11 @@ class Upstream::Stream final : public grpc::ClientBidiReactor<grpc::ByteBuffer, 
     callbacks_.on_message(FromByteBuffer(incoming_));
   }
   void OnDone(const grpc::Status& status) override {
-    upstream_.Forget(this);
+    Upstream& upstream = upstream_;
+    upstream.Forget(this);
     callbacks_.on_done(status);
     delete this;
+    upstream.Ended();  // last: the Upstream may be destroyed once every call has ended
   }
 
  private:
@@ -105,24 +108,36 @@ Upstream::Upstream(const std::string& address, int channels) : address_(address)
   }
 }
 
-Upstream::~Upstream() = default;
+Upstream::~Upstream() {
+  absl::MutexLock lock(&mu_);
+  if (!mu_.AwaitWithTimeout(absl::Condition(this, &Upstream::Idle), absl::Seconds(30))) {
+    spdlog::warn("gateway stopping with {} upstream calls still in flight", in_flight_ + streams_.size());
+  }
+}
 
 grpc::GenericStub& Upstream::NextStub() {
   return *stubs_[next_.fetch_add(1, std::memory_order_relaxed) % stubs_.size()];
 }
 
 void Upstream::Unary(UpstreamCall call, std::function<void(UpstreamResult)> done) {
+  {
+    absl::MutexLock lock(&mu_);
+    ++in_flight_;
+  }
   auto* state = new UnaryState;
   Prepare(call, state->context);
   state->request = ToByteBuffer(call.request);
   state->done = std::move(done);
   NextStub().UnaryCall(&state->context, call.method, grpc::StubOptions(), &state->request, &state->response,
-                       [state](grpc::Status status) {
-                         std::unique_ptr<UnaryState> owned(state);
-                         UpstreamResult result;
-                         if (status.ok()) result.response = FromByteBuffer(state->response);
-                         result.status = std::move(status);
-                         owned->done(std::move(result));
+                       [this, state](grpc::Status status) {
+                         {
+                           std::unique_ptr<UnaryState> owned(state);
+                           UpstreamResult result;
+                           if (status.ok()) result.response = FromByteBuffer(state->response);
+                           result.status = std::move(status);
+                           owned->done(std::move(result));
+                         }
+                         Ended();
                        });
 }
 
@@ -141,6 +156,12 @@ UpstreamStream* Upstream::ServerStreaming(UpstreamCall call, StreamCallbacks cal
 void Upstream::Forget(Stream* stream) {
   absl::MutexLock lock(&mu_);
   streams_.erase(stream);
+  ++in_flight_;  // until Ended(), after its last callback
+}
+
+void Upstream::Ended() {
+  absl::MutexLock lock(&mu_);
+  --in_flight_;
 }
 
 void Upstream::CancelStreams() {

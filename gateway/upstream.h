@@ -62,6 +62,8 @@ class Upstream {
   // `channels` separate HTTP/2 connections, used in turn: one connection serializes its frames on one
   // socket, which limits throughput under many concurrent requests.
   Upstream(const std::string& address, int channels);
+  // Waits until the completions of the calls in flight have returned (they run on gRPC's threads and would
+  // otherwise race with the process's exit).
   ~Upstream();
 
   // A unary call; `done` runs once, on a gRPC thread.
@@ -84,7 +86,11 @@ class Upstream {
   class Stream;
 
   grpc::GenericStub& NextStub();
+  // A stream is done: no longer cancelled on shutdown, but in flight until Ended().
   void Forget(Stream* stream);
+  // A call's completion has returned (unary calls, and streams after Forget).
+  void Ended();
+  bool Idle() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return in_flight_ == 0 && streams_.empty(); }
 
   std::string address_;
   std::vector<std::shared_ptr<grpc::Channel>> channels_;
@@ -93,6 +99,7 @@ class Upstream {
   absl::Mutex mu_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::unordered_set<Stream*> streams_ ABSL_GUARDED_BY(mu_);
+  int in_flight_ ABSL_GUARDED_BY(mu_) = 0;  // unary calls, and streams between Forget and Ended
 };
 
 }  // namespace syncd::gateway
