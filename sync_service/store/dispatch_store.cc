@@ -76,7 +76,7 @@ absl::StatusOr<Claimed> DispatchStore::Claim(const std::vector<std::string>& slo
   return pool_.Transact<Claimed>([&](pqxx::work& tx) {
     pqxx::row begin = tx.exec_prepared1(sql::kClaimBegin.name);
     const schedule::ConcurrencyLimits in_force =
-        schedule::Strictest(limits_, {begin[3].as<int32_t>(), begin[4].as<int32_t>()});
+        schedule::Strictest(limits_, {begin[7].as<int32_t>(), begin[8].as<int32_t>()});
     if (!in_force.any()) {
       const absl::Time now = clock_.Now();
       return ClaimUnlimited(tx, slots, absl::ToUnixMicros(now), absl::ToUnixMicros(now + lease), timeout_s);

@@ -19,19 +19,18 @@ namespace sql {
 // Times cross the wire as microseconds since the Unix epoch: exact both ways, no time zone parsing.
 #define SYNCD_TS_IN(n) "(timestamptz 'epoch' + $" #n "::bigint * interval '1 microsecond')"
 #define SYNCD_TS_OUT(col) "(extract(epoch FROM " col ") * 1000000)::bigint"
-// While a run of an integration is in flight, next_sync_at keeps the time that run was due (updating the
-// row at every claim would double the writes per sync); due-work questions skip such integrations.
-#define SYNCD_NOT_IN_FLIGHT(alias)                                                                  \
-  "AND NOT EXISTS (SELECT 1 FROM sync_runs a WHERE a.integration_id = " alias ".id AND a.status IN " \
-  "('PENDING', 'RUNNING'))"
+// While a run of an integration is in flight (it has a row in active_runs), next_sync_at keeps the time that
+// run was due (updating the row at every claim would double the writes per sync); due-work questions skip
+// such integrations.
+#define SYNCD_NOT_IN_FLIGHT(alias) \
+  "AND NOT EXISTS (SELECT 1 FROM active_runs a WHERE a.integration_id = " alias ".id)"
 
 inline const char* const kIntegrationColumns =
     "i.id::text AS id, i.name, i.type, i.config::text AS config, i.sync_interval_seconds, i.sync_enabled, "
     SYNCD_TS_OUT("i.next_sync_at") " AS next_sync_at, " SYNCD_TS_OUT("i.last_sync_at") " AS last_sync_at, "
     "i.last_sync_status, i.last_sync_error, i.retry_count, i.paused_reason, "
     SYNCD_TS_OUT("i.created_at") " AS created_at, " SYNCD_TS_OUT("i.updated_at") " AS updated_at, "
-    "EXISTS (SELECT 1 FROM sync_runs r WHERE r.integration_id = i.id AND r.status IN ('PENDING', 'RUNNING')) "
-    "AS has_active_run";
+    "EXISTS (SELECT 1 FROM active_runs a WHERE a.integration_id = i.id) AS has_active_run";
 
 inline const char* const kRunColumns =
     "r.id::text AS id, r.integration_id::text AS integration_id, r.status, r.trigger, r.attempt, "
@@ -73,21 +72,26 @@ inline const Statement kUpdateIntegration = {
     "updated_at = " SYNCD_TS_IN(10) ", target_host = $11 WHERE id = $1"};
 
 // Deleting an integration: lock it (so no run can start meanwhile), delete its runs, then the row.
-inline const Statement kDeleteRunsOfIntegration = {"delete_runs_of_integration",
-                                                   "DELETE FROM sync_runs WHERE integration_id = $1"};
+inline const Statement kDeleteRunsOfIntegration = {
+    "delete_runs_of_integration",
+    "WITH a AS (DELETE FROM active_runs WHERE integration_id = $1) DELETE FROM sync_runs WHERE integration_id = $1"};
 inline const Statement kDeleteIntegration = {"delete_integration",
                                              "DELETE FROM integrations WHERE id = $1 RETURNING id"};
 
 inline const Statement kActiveRun = {
     "active_run", std::string("SELECT ") + kRunColumns +
-                      " FROM sync_runs r WHERE r.integration_id = $1 AND r.status IN ('PENDING', 'RUNNING')"};
+                      " FROM active_runs a JOIN sync_runs r ON r.id = a.run_id WHERE a.integration_id = $1"};
 
+// A manual run waiting for a worker. Callers hold the integration's row lock; the primary key of
+// active_runs backs it up (a second active run of the integration fails the insert).
 inline const Statement kInsertPendingRun = {
     "insert_pending_run",
     std::string(
-        "INSERT INTO sync_runs AS r (integration_id, status, trigger, attempt, scheduled_for, created_at) "
-        "VALUES ($1, 'PENDING', $2, $3, " SYNCD_TS_IN(4) ", " SYNCD_TS_IN(5) ") RETURNING ") +
-        kRunColumns};
+        "WITH r AS (INSERT INTO sync_runs (integration_id, status, trigger, attempt, scheduled_for, created_at) "
+        "    VALUES ($1, 'PENDING', $2, $3, " SYNCD_TS_IN(4) ", " SYNCD_TS_IN(5) ") RETURNING *), "
+        "  a AS (INSERT INTO active_runs (integration_id, run_id, pending_since) "
+        "    SELECT r.integration_id, r.id, r.created_at FROM r) "
+        "SELECT ") + kRunColumns + " FROM r"};
 
 inline const Statement kRunHistoryPage = {"run_history_page",
                                           std::string("SELECT ") + kRunColumns +
@@ -119,11 +123,18 @@ inline const Statement kNextScheduledSync = {
 // Batch statements join arrays of up to --dispatch_batch elements with big tables. The planner cannot see
 // an array's size in a generic plan, and even in a custom plan it prefers hashing a whole table (a sequential
 // scan of every integration per batch: measured 19 ms for 512 of 50,000 rows, growing with the table) over
-// a few hundred index probes (3 ms). Custom plans and nested loops only, for the transaction.
-inline const Statement kCustomPlans = {
-    "custom_plans",
-    "SELECT set_config('plan_cache_mode', 'force_custom_plan', true), set_config('enable_hashjoin', 'off', true), "
-    "set_config('enable_mergejoin', 'off', true)"};
+// a few hundred index probes (3 ms). Likewise, statistics taken while a backlog drains can make it read
+// every due integration and sort them, rather than walk the due index in order until it has enough
+// (measured: 28,000 rows read and sorted for 512 claimed), or scan sync_runs whole while it is small. Custom
+// plans, nested loops and plain index scans only, and a sort only where nothing else gives the order, for
+// the transaction. The planner costs what these options turn off as enormous, which would make it compile
+// the statements (JIT, tens of milliseconds each): off too.
+#define SYNCD_PLAN_OPTIONS                                                                                  \
+  "set_config('plan_cache_mode', 'force_custom_plan', true), set_config('enable_hashjoin', 'off', true), " \
+  "set_config('enable_mergejoin', 'off', true), set_config('enable_seqscan', 'off', true), "               \
+  "set_config('enable_bitmapscan', 'off', true), set_config('enable_sort', 'off', true), "                 \
+  "set_config('jit', 'off', true)"
+inline const Statement kCustomPlans = {"custom_plans", "SELECT " SYNCD_PLAN_OPTIONS};
 
 // What a worker needs to run a claimed run: the run plus the integration snapshot.
 inline const char* const kAssignmentColumns =
@@ -152,31 +163,46 @@ inline const char* const kSnapshotRunColumns =
 inline const Statement kClaimPendingRuns = {
     "claim_pending_runs",
     std::string(
-        "WITH p AS (SELECT r.id FROM sync_runs r WHERE r.status = 'PENDING' "
-        "    ORDER BY r.created_at, r.id LIMIT cardinality($1::text[]) FOR UPDATE SKIP LOCKED), "
-        "  n AS (SELECT p.id, row_number() OVER (ORDER BY p.id) AS slot FROM p), "
+        "WITH p AS (SELECT a.run_id AS id, a.integration_id FROM active_runs a WHERE a.pending_since IS NOT NULL "
+        "    ORDER BY a.pending_since, a.run_id LIMIT cardinality($1::text[]) FOR UPDATE SKIP LOCKED), "
+        "  n AS (SELECT p.*, row_number() OVER (ORDER BY p.id) AS slot FROM p), "
+        "  s AS (UPDATE active_runs a SET pending_since = NULL FROM n WHERE a.integration_id = n.integration_id), "
         "  u AS (UPDATE sync_runs r SET status = 'RUNNING', started_at = " SYNCD_TS_IN(2) ", "
         "      worker_id = ($1::text[])[n.slot], lease_expires_at = " SYNCD_TS_IN(3) ", replica_id = $4, "
         "      deadline_at = " SYNCD_DEADLINE("c.config", SYNCD_TS_IN(2), "$5") " "
-        "    FROM n, integrations c WHERE r.id = n.id AND c.id = r.integration_id RETURNING r.*) "
+        "    FROM n, integrations c WHERE r.id = n.id AND r.status = 'PENDING' AND c.id = r.integration_id "
+        "    RETURNING r.*) "
         "SELECT ") + kRunColumns + kAssignmentColumns + " FROM u r JOIN integrations i ON i.id = r.integration_id"};
 
+// A claim's new runs (CTE n: integration id, run_id) become the integrations' active runs. The row lock
+// on the integration and SYNCD_NOT_IN_FLIGHT keep this from conflicting; but they read a snapshot taken
+// when the statement began, so a run that another replica or a manual trigger committed since could be
+// missed: the primary key of active_runs is the last word, and the integration is passed over.
+#define SYNCD_MARK_ACTIVE                                                                              \
+  "  act AS (INSERT INTO active_runs (integration_id, run_id) SELECT n.id, n.run_id FROM n "            \
+  "    ON CONFLICT (integration_id) DO NOTHING RETURNING run_id), "
+// Whether the run of a row of n became active. "IS TRUE" keeps the planner from turning the IN into a join,
+// which with hash and merge joins off (kCustomPlans) would compare every pair of rows; as it is, the
+// subquery is hashed once.
+#define SYNCD_ACTIVE_NOW(n) "(" n ".run_id IN (SELECT act.run_id FROM act)) IS TRUE"
+
 // Claims enabled integrations that are due, earliest first, and starts a run of each on a free slot. Row
-// locks with SKIP LOCKED let replicas claim side by side without waiting for or repeating each other; the
-// unique index on active runs is the last word.
+// locks with SKIP LOCKED let replicas claim side by side without waiting for or repeating each other.
 inline const Statement kClaimDueRuns = {
     "claim_due_runs",
     std::string(
         "WITH due AS (SELECT i.id, i.next_sync_at, i.retry_count, i.name, i.type, i.config FROM integrations i "
         "    WHERE i.sync_enabled AND i.next_sync_at <= " SYNCD_TS_IN(2) " " SYNCD_NOT_IN_FLIGHT("i") " "
         "    ORDER BY i.next_sync_at, i.id LIMIT cardinality($1::text[]) FOR UPDATE OF i SKIP LOCKED), "
-        "  n AS (SELECT due.*, row_number() OVER (ORDER BY due.next_sync_at, due.id) AS slot FROM due), "
-        "  ins AS (INSERT INTO sync_runs AS r (integration_id, status, trigger, attempt, scheduled_for, created_at, "
-        "        started_at, worker_id, lease_expires_at, replica_id, deadline_at) "
-        "      SELECT n.id, 'RUNNING', CASE WHEN n.retry_count > 0 THEN 'RETRY' ELSE 'SCHEDULED' END, "
+        "  n AS (SELECT due.*, row_number() OVER (ORDER BY due.next_sync_at, due.id) AS slot, "
+        "      syncd_uuid_v7() AS run_id FROM due), "
+        SYNCD_MARK_ACTIVE
+        "  ins AS (INSERT INTO sync_runs AS r (id, integration_id, status, trigger, attempt, scheduled_for, "
+        "        created_at, started_at, worker_id, lease_expires_at, replica_id, deadline_at) "
+        "      SELECT n.run_id, n.id, 'RUNNING', CASE WHEN n.retry_count > 0 THEN 'RETRY' ELSE 'SCHEDULED' END, "
         "        n.retry_count + 1, n.next_sync_at, " SYNCD_TS_IN(2) ", " SYNCD_TS_IN(2) ", ($1::text[])[n.slot], "
-        "        " SYNCD_TS_IN(3) ", $4, " SYNCD_DEADLINE("n.config", SYNCD_TS_IN(2), "$5") " FROM n "
-        "    ON CONFLICT (integration_id) WHERE status IN ('PENDING', 'RUNNING') DO NOTHING RETURNING r.*) "
+        "        " SYNCD_TS_IN(3) ", $4, " SYNCD_DEADLINE("n.config", SYNCD_TS_IN(2), "$5") " "
+        "      FROM n WHERE " SYNCD_ACTIVE_NOW("n") " RETURNING r.*) "
         "SELECT ") + kRunColumns + kSnapshotLaterColumns + " FROM ins r "
         "UNION ALL SELECT " + kSnapshotRunColumns + " FROM n"};
 
@@ -194,8 +220,7 @@ inline const Statement kClaimDueRuns = {
 // limit holds a little longer rather than less.
 inline const Statement kClaimBegin = {
     "claim_begin",
-    "SELECT set_config('plan_cache_mode', 'force_custom_plan', true), set_config('enable_hashjoin', 'off', true), "
-    "set_config('enable_mergejoin', 'off', true), "
+    "SELECT " SYNCD_PLAN_OPTIONS ", "
     "COALESCE((SELECT min(max_concurrent_syncs) FROM replicas WHERE max_concurrent_syncs > 0), 0), "
     "COALESCE((SELECT min(max_concurrent_syncs_per_host) FROM replicas WHERE max_concurrent_syncs_per_host > 0), 0)"};
 
@@ -210,12 +235,13 @@ inline const Statement kClaimLock = {"claim_lock", "SELECT pg_advisory_xact_lock
 
 // Running syncs by target host (NULL: integrations without one). A run handed out while no limit was in
 // force has no host of its own and counts with its integration's (looked up only then: 10x cheaper than a
-// join for a thousand running syncs). The condition on status matches the partial index of active runs.
+// join for a thousand running syncs).
 inline const Statement kRunningByHost = {
     "running_by_host",
     "SELECT COALESCE(r.target_host, (SELECT i.target_host FROM integrations i WHERE i.id = r.integration_id)) "
     "  AS host, count(*) AS running "
-    "FROM sync_runs r WHERE r.status IN ('PENDING', 'RUNNING') AND r.status = 'RUNNING' GROUP BY 1"};
+    "FROM active_runs a JOIN sync_runs r ON r.id = a.run_id WHERE a.pending_since IS NULL "
+    "  AND r.status = 'RUNNING' GROUP BY 1"};
 
 // Of the candidates, keeps those whose host still has room: the nth candidate of a host may start when
 // running($6 hosts, $7 counts) + n <= $8 (0: no per-host limit).
@@ -231,15 +257,19 @@ inline const Statement kRunningByHost = {
 inline const Statement kClaimPendingRunsLimited = {
     "claim_pending_runs_limited",
     std::string(
-        "WITH p AS (SELECT r.id, r.created_at, i.target_host FROM sync_runs r "
-        "    JOIN integrations i ON i.id = r.integration_id WHERE r.status = 'PENDING' " SYNCD_HOST_NOT_FULL("i")
-        "    ORDER BY r.created_at, r.id LIMIT cardinality($1::text[]) FOR UPDATE OF r SKIP LOCKED), "
-        SYNCD_HOST_ROOM("p", "p.created_at, p.id")
-        "  n AS (SELECT k.id, k.target_host, row_number() OVER (ORDER BY k.created_at, k.id) AS slot FROM k), "
+        "WITH p AS (SELECT a.run_id AS id, a.integration_id, a.pending_since, i.target_host FROM active_runs a "
+        "    JOIN integrations i ON i.id = a.integration_id WHERE a.pending_since IS NOT NULL "
+        SYNCD_HOST_NOT_FULL("i")
+        "    ORDER BY a.pending_since, a.run_id LIMIT cardinality($1::text[]) FOR UPDATE OF a SKIP LOCKED), "
+        SYNCD_HOST_ROOM("p", "p.pending_since, p.id")
+        "  n AS (SELECT k.id, k.integration_id, k.target_host, "
+        "      row_number() OVER (ORDER BY k.pending_since, k.id) AS slot FROM k), "
+        "  s AS (UPDATE active_runs a SET pending_since = NULL FROM n WHERE a.integration_id = n.integration_id), "
         "  u AS (UPDATE sync_runs r SET status = 'RUNNING', started_at = " SYNCD_TS_IN(2) ", "
         "      worker_id = ($1::text[])[n.slot], lease_expires_at = " SYNCD_TS_IN(3) ", replica_id = $4, "
         "      target_host = n.target_host, deadline_at = " SYNCD_DEADLINE("c.config", SYNCD_TS_IN(2), "$9") " "
-        "    FROM n, integrations c WHERE r.id = n.id AND c.id = r.integration_id RETURNING r.*) "
+        "    FROM n, integrations c WHERE r.id = n.id AND r.status = 'PENDING' AND c.id = r.integration_id "
+        "    RETURNING r.*) "
         "SELECT ") + kRunColumns + kAssignmentColumns + ", r.target_host AS run_target_host "
         "FROM u r JOIN integrations i ON i.id = r.integration_id"};
 
@@ -252,13 +282,15 @@ inline const Statement kClaimDueRunsLimited = {
         SYNCD_HOST_NOT_FULL("i")
         "    ORDER BY i.next_sync_at, i.id LIMIT cardinality($1::text[]) FOR UPDATE OF i SKIP LOCKED), "
         SYNCD_HOST_ROOM("due", "due.next_sync_at, due.id")
-        "  n AS (SELECT k.*, row_number() OVER (ORDER BY k.next_sync_at, k.id) AS slot FROM k), "
-        "  ins AS (INSERT INTO sync_runs AS r (integration_id, status, trigger, attempt, scheduled_for, created_at, "
-        "        started_at, worker_id, lease_expires_at, replica_id, target_host, deadline_at) "
-        "      SELECT n.id, 'RUNNING', CASE WHEN n.retry_count > 0 THEN 'RETRY' ELSE 'SCHEDULED' END, "
+        "  n AS (SELECT k.*, row_number() OVER (ORDER BY k.next_sync_at, k.id) AS slot, "
+        "      syncd_uuid_v7() AS run_id FROM k), "
+        SYNCD_MARK_ACTIVE
+        "  ins AS (INSERT INTO sync_runs AS r (id, integration_id, status, trigger, attempt, scheduled_for, "
+        "        created_at, started_at, worker_id, lease_expires_at, replica_id, target_host, deadline_at) "
+        "      SELECT n.run_id, n.id, 'RUNNING', CASE WHEN n.retry_count > 0 THEN 'RETRY' ELSE 'SCHEDULED' END, "
         "        n.retry_count + 1, n.next_sync_at, " SYNCD_TS_IN(2) ", " SYNCD_TS_IN(2) ", ($1::text[])[n.slot], "
-        "        " SYNCD_TS_IN(3) ", $4, n.target_host, " SYNCD_DEADLINE("n.config", SYNCD_TS_IN(2), "$9") " FROM n "
-        "    ON CONFLICT (integration_id) WHERE status IN ('PENDING', 'RUNNING') DO NOTHING RETURNING r.*) "
+        "        " SYNCD_TS_IN(3) ", $4, n.target_host, " SYNCD_DEADLINE("n.config", SYNCD_TS_IN(2), "$9") " "
+        "      FROM n WHERE " SYNCD_ACTIVE_NOW("n") " RETURNING r.*) "
         "SELECT ") + kRunColumns + kAssignmentColumns + ", r.target_host AS run_target_host "
         "FROM ins r JOIN integrations i ON i.id = r.integration_id"};
 
@@ -269,8 +301,8 @@ inline const Statement kNextDueOutsideHosts = {
     "SELECT " SYNCD_TS_OUT("LEAST((SELECT min(i.next_sync_at) FROM integrations i "
                            "WHERE i.sync_enabled AND i.next_sync_at IS NOT NULL " SYNCD_NOT_IN_FLIGHT("i") " "
                            "AND (i.target_host IS NULL OR i.target_host <> ALL($1::text[]))), "
-                           "(SELECT min(r.created_at) FROM sync_runs r JOIN integrations i ON i.id = r.integration_id "
-                           "WHERE r.status = 'PENDING' "
+                           "(SELECT min(a.pending_since) FROM active_runs a JOIN integrations i "
+                           "ON i.id = a.integration_id WHERE a.pending_since IS NOT NULL "
                            "AND (i.target_host IS NULL OR i.target_host <> ALL($1::text[]))))")};
 
 #undef SYNCD_HOST_ROOM
@@ -281,15 +313,15 @@ inline const Statement kNextDue = {
     "next_due",
     "SELECT " SYNCD_TS_OUT("LEAST((SELECT min(i.next_sync_at) FROM integrations i "
                            "WHERE i.sync_enabled AND i.next_sync_at IS NOT NULL " SYNCD_NOT_IN_FLIGHT("i") "), "
-                           "(SELECT min(created_at) FROM sync_runs WHERE status = 'PENDING'))")};
+                           "(SELECT min(pending_since) FROM active_runs WHERE pending_since IS NOT NULL))")};
 
 // Finishes running runs and reads their integrations' schedule state, with the row version (xmin) it was
 // read at. A run that is no longer RUNNING (finished before, or failed when its lease ran out) is left
 // alone: applying a result twice is applying it once. With only_if_expired, the run finishes only if its
-// lease has run out by $8 (the lease reaper).
+// lease has run out by $8 (the lease reaper). The run stops being its integration's active run.
 inline const Statement kFinishRuns = {
     "finish_runs",
-    "UPDATE sync_runs r SET status = f.status, "
+    "WITH e AS (UPDATE sync_runs r SET status = f.status, "
     "  completed_at = GREATEST(r.started_at, " SYNCD_TS_COL("f.completed_us") "), "
     "  duration_ms = GREATEST(0, (f.completed_us - " SYNCD_TS_OUT("r.started_at") ") / 1000)::integer, "
     "  records_count = f.records, error_code = f.code, error_message = f.message, suggestion = f.suggestion, "
@@ -301,13 +333,15 @@ inline const Statement kFinishRuns = {
     "    FROM sync_run_batches b WHERE b.run_id = r.id), 0) END, "
     "  lease_expires_at = NULL "
     "FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::integer[], $5::text[], $6::text[], $7::text[], "
-    "            $9::boolean[]) AS f(id, status, completed_us, records, code, message, suggestion, only_if_expired), "
-    "  integrations i "
-    "WHERE r.id = f.id AND r.status = 'RUNNING' AND i.id = r.integration_id "
-    "  AND (NOT f.only_if_expired OR r.lease_expires_at < " SYNCD_TS_IN(8) ") "
-    "RETURNING r.id::text AS id, r.integration_id::text AS integration_id, i.sync_interval_seconds, "
-    "  i.sync_enabled, i.retry_count, i.xmin::text AS version, r.trigger, r.duration_ms, r.records_inserted, "
-    "  r.records_updated"};
+    "            $9::boolean[]) AS f(id, status, completed_us, records, code, message, suggestion, only_if_expired) "
+    "  WHERE r.id = f.id AND r.status = 'RUNNING' "
+    "    AND (NOT f.only_if_expired OR r.lease_expires_at < " SYNCD_TS_IN(8) ") "
+    "  RETURNING r.id, r.integration_id, r.trigger, r.duration_ms, r.records_inserted, r.records_updated), "
+    "  d AS (DELETE FROM active_runs a USING e WHERE a.integration_id = e.integration_id AND a.run_id = e.id) "
+    "SELECT e.id::text AS id, e.integration_id::text AS integration_id, i.sync_interval_seconds, "
+    "  i.sync_enabled, i.retry_count, i.xmin::text AS version, e.trigger, e.duration_ms, e.records_inserted, "
+    "  e.records_updated "
+    "FROM e JOIN integrations i ON i.id = e.integration_id"};
 
 // Locks integrations ($1 ids) whose row changed between kFinishRuns and kUpdateSchedules (an admin edit),
 // to compute their schedule again from what is there now.
@@ -345,7 +379,7 @@ inline const Statement kExpiredRuns = {
     "SELECT r.id::text AS id, r.worker_id, "
     "  (r.deadline_at + $3::float8 * interval '1 second' <= " SYNCD_TS_IN(1) ") IS TRUE AS past_deadline, "
     "  (extract(epoch FROM r.deadline_at - r.started_at))::bigint AS timeout_seconds "
-    "FROM sync_runs r WHERE r.status = 'RUNNING' "
+    "FROM active_runs a JOIN sync_runs r ON r.id = a.run_id WHERE a.pending_since IS NULL AND r.status = 'RUNNING' "
     "AND r.lease_expires_at < " SYNCD_TS_IN(1) " ORDER BY r.lease_expires_at LIMIT $2"};
 
 // Heartbeats: extends the leases of running runs held by worker $4, which now talks to replica $3, but never
@@ -390,8 +424,8 @@ inline const Statement kListWorkers = {
     "list_workers",
     "SELECT w.id, w.name, w.version, w.capacity, " SYNCD_TS_OUT("w.connected_at") " AS connected_at, "
     SYNCD_TS_OUT("w.last_heartbeat_at") " AS last_heartbeat_at, w.draining, "
-    "  (SELECT string_agg(r.id::text, ',' ORDER BY r.started_at) FROM sync_runs r "
-    "   WHERE r.worker_id = w.id AND r.status = 'RUNNING') AS running "
+    "  (SELECT string_agg(r.id::text, ',' ORDER BY r.started_at) FROM active_runs a "
+    "   JOIN sync_runs r ON r.id = a.run_id WHERE r.worker_id = w.id AND r.status = 'RUNNING') AS running "
     "FROM workers w WHERE w.last_heartbeat_at >= " SYNCD_TS_IN(1) " ORDER BY w.name, w.id"};
 
 inline const Statement kSchedulerRunning = {
@@ -400,7 +434,7 @@ inline const Statement kSchedulerRunning = {
 inline const Statement kDueBacklog = {
     "due_backlog",
     "SELECT (SELECT count(*) FROM integrations i WHERE i.sync_enabled AND i.next_sync_at <= " SYNCD_TS_IN(1)
-    " " SYNCD_NOT_IN_FLIGHT("i") ") + (SELECT count(*) FROM sync_runs WHERE status = 'PENDING')"};
+    " " SYNCD_NOT_IN_FLIGHT("i") ") + (SELECT count(*) FROM active_runs WHERE pending_since IS NOT NULL)"};
 
 inline const Statement kNotifyDispatch = {"notify_dispatch", "SELECT pg_notify('syncd_dispatch', '')"};
 
@@ -456,6 +490,9 @@ inline const Statement kDeleteBatchesOfIntegration = {
 #undef SYNCD_TS_IN
 #undef SYNCD_TS_OUT
 #undef SYNCD_NOT_IN_FLIGHT
+#undef SYNCD_MARK_ACTIVE
+#undef SYNCD_PLAN_OPTIONS
+#undef SYNCD_ACTIVE_NOW
 
 // clang-format on
 

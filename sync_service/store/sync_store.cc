@@ -166,7 +166,7 @@ absl::Status SyncStore::DeleteIntegration(const std::string& id) {
 
 absl::StatusOr<TriggerResult> SyncStore::TriggerSync(const std::string& id) {
   return pool_.Transact<TriggerResult>([&](pqxx::work& tx) -> absl::StatusOr<TriggerResult> {
-    // The row lock serialises triggers of one integration; the partial unique index backs it up.
+    // The row lock serialises triggers of one integration; the primary key of active_runs backs it up.
     if (tx.exec_prepared(sql::kLockIntegration.name, id).empty()) return NotFound(id);
     pqxx::result active = tx.exec_prepared(sql::kActiveRun.name, id);
     if (!active.empty()) return TriggerResult{RunFromRow(active[0]), /*already_running=*/true};

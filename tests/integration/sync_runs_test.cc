@@ -104,6 +104,8 @@ TEST_F(SyncRunsTest, TriggerAfterTheRunFinishedStartsANewOne) {
         "UPDATE sync_runs SET status = 'SUCCESS', started_at = now(), completed_at = now(), duration_ms = 0 "
         "WHERE id = $1",
         first.run().id());
+    // As sync_service finishes a run: it is no longer its integration's active run.
+    tx.exec_params("DELETE FROM active_runs WHERE run_id = $1", first.run().id());
     tx.commit();
   }
   v1::TriggerSyncResponse second;

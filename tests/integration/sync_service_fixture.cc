@@ -235,6 +235,14 @@ std::string SyncServiceTest::InsertRun(const RunRow& row) {
       OrNull(completed_at), OrNull(duration_ms), row.records_count, row.records_inserted, row.records_updated,
       row.records_unchanged, OrNull(row.error_code), OrNull(row.error_message), OrNull(row.suggestion),
       OrNull(row.worker_id));
+  // An active run is also its integration's row of active_runs, as sync_service writes it.
+  if (row.status == "PENDING" || row.status == "RUNNING") {
+    tx.exec_params(
+        "INSERT INTO active_runs (integration_id, run_id, pending_since) "
+        "SELECT integration_id, id, CASE WHEN status = 'PENDING' THEN created_at END FROM sync_runs WHERE id "
+        "= $1",
+        result[0][0].as<std::string>());
+  }
   tx.commit();
   return result[0][0].as<std::string>();
 }
