@@ -231,8 +231,8 @@ void WorkerAgent::HandleMessage(const v1::ServerMessage& message) {
         const std::string& id = a.run().id();
         if (running_.count(id) > 0 || unacked_.count(id) > 0 || !queued_ids_.insert(id).second) continue;
         queue_.push_back(JobFromAssignment(a));
-        work_cv_.Signal();
       }
+      if (!queue_.empty()) WakeExecutor();
       break;
     case v1::ServerMessage::kCancel: {
       const std::string& id = message.cancel().run_id();
@@ -321,11 +321,17 @@ void WorkerAgent::ExecutorLoop() {
     auto cancelled = std::make_shared<std::atomic<bool>>(false);
     {
       absl::MutexLock lock(&mu_);
-      while (!stopping_ && queue_.empty()) work_cv_.Wait(&mu_);
+      while (!stopping_ && queue_.empty()) {
+        ++idle_executors_;
+        work_cv_.Wait(&mu_);
+        --idle_executors_;
+        if (waking_executors_ > 0) --waking_executors_;
+      }
       if (queue_.empty()) return;  // stopping
       job = std::move(queue_.front());
       queue_.pop_front();
       queued_ids_.erase(job.run_id);
+      if (!queue_.empty()) WakeExecutor();
       if (stopping_) *cancelled = true;
       running_[job.run_id] = {job, cancelled};
     }
@@ -350,6 +356,12 @@ void WorkerAgent::ExecutorLoop() {
     }
     Finish(job, outcome, started);
   }
+}
+
+void WorkerAgent::WakeExecutor() {
+  if (waking_executors_ > 0 || idle_executors_ == 0) return;
+  ++waking_executors_;
+  work_cv_.Signal();
 }
 
 void WorkerAgent::Finish(const SyncJob& job, const SyncOutcome& outcome, absl::Time started) {

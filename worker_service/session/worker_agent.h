@@ -21,6 +21,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/synchronization/mutex.h"
 #include "syncd/v1/worker_service.grpc.pb.h"
@@ -70,6 +71,8 @@ class WorkerAgent {
   void ConnectionLoop();
   void SenderLoop();
   void ExecutorLoop();
+  // Wakes one waiting executor for queued work, unless one is already on its way.
+  void WakeExecutor() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void HandleMessage(const v1::ServerMessage& message);
   void Finish(const SyncJob& job, const SyncOutcome& outcome, absl::Time started);
   bool Write(const v1::WorkerMessage& message);
@@ -94,9 +97,15 @@ class WorkerAgent {
   // Executors wait on this rather than on an absl::Condition: with hundreds of executors, conditions would
   // be re-evaluated on every unlock of mu_.
   absl::CondVar work_cv_;
-  std::map<std::string, RunningSync> running_ ABSL_GUARDED_BY(mu_);
+  // Executors waiting on work_cv_, and how many of them were signalled and have not yet looked at the
+  // queue. At most one is woken at a time (WakeExecutor): a woken executor that takes a job wakes the next
+  // one if work is left. Syncs that take a while still get an executor each, one wake-up after another;
+  // syncs that end at once are run by the executors already awake instead of waking one per sync.
+  int idle_executors_ ABSL_GUARDED_BY(mu_) = 0;
+  int waking_executors_ ABSL_GUARDED_BY(mu_) = 0;
+  absl::flat_hash_map<std::string, RunningSync> running_ ABSL_GUARDED_BY(mu_);
   // Finished, sent or not, until sync_service acknowledges them.
-  std::map<std::string, v1::RunResult> unacked_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, v1::RunResult> unacked_ ABSL_GUARDED_BY(mu_);
   // Finished and not yet written on the current stream.
   std::vector<std::string> unsent_ ABSL_GUARDED_BY(mu_);
   bool heartbeat_due_ ABSL_GUARDED_BY(mu_) = false;
