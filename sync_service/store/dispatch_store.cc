@@ -2,6 +2,7 @@
 
 #include <map>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "sync_service/store/queries.h"
@@ -10,44 +11,46 @@
 namespace syncd::store {
 namespace {
 
-// A claimed run from its row, with the integration from `snapshot` (the same row, or a snapshot row).
-ClaimedRun ClaimedFromRow(const pqxx::row& row, const pqxx::row& snapshot) {
-  ClaimedRun c;
-  c.run = RunFromRow(row);
-  c.integration_name = snapshot["integration_name"].as<std::string>();
-  c.integration_type = domain::ParseIntegrationType(snapshot["integration_type"].as<std::string>())
-                           .value_or(domain::IntegrationType::kDemo);
-  c.integration_config = snapshot["integration_config"].as<std::string>();
-  c.deadline = TimeOf(row["deadline_at"]).value_or(absl::InfiniteFuture());
-  return c;
+// A claimed run from its row, with the integration from `snapshot` (the same row, or a snapshot row of the
+// same result). `c`: the result's columns.
+ClaimedRun ClaimedFromRow(const pqxx::row& row, const pqxx::row& snapshot, Columns& c) {
+  ClaimedRun claimed;
+  claimed.run = RunFromRow(row, c);
+  claimed.integration_name = c(snapshot, "integration_name").as<std::string>();
+  claimed.integration_type = domain::ParseIntegrationType(c(snapshot, "integration_type").as<std::string>())
+                                 .value_or(domain::IntegrationType::kDemo);
+  claimed.integration_config = c(snapshot, "integration_config").as<std::string>();
+  claimed.deadline = TimeOf(c(row, "deadline_at")).value_or(absl::InfiniteFuture());
+  return claimed;
 }
 
-ClaimedRun ClaimedFromRow(const pqxx::row& row) { return ClaimedFromRow(row, row); }
+ClaimedRun ClaimedFromRow(const pqxx::row& row, Columns& c) { return ClaimedFromRow(row, row, c); }
 
 // The runs of a claim that returns integration snapshots as rows of their own (run id NULL; see
 // kSnapshotRunColumns), some perhaps without a run (its insert met another run).
 void AppendClaimed(const pqxx::result& rows, std::vector<ClaimedRun>& out) {
-  std::map<std::string, pqxx::row> snapshots;  // by integration id
+  Columns c;
+  absl::flat_hash_map<std::string, pqxx::row> snapshots;  // by integration id
   for (const auto& row : rows) {
-    if (row["id"].is_null()) snapshots.emplace(row["integration_id"].as<std::string>(), row);
+    if (c(row, "id").is_null()) snapshots.emplace(c(row, "integration_id").as<std::string>(), row);
   }
   for (const auto& row : rows) {
-    if (row["id"].is_null()) continue;
-    out.push_back(ClaimedFromRow(row, snapshots.at(row["integration_id"].as<std::string>())));
+    if (c(row, "id").is_null()) continue;
+    out.push_back(ClaimedFromRow(row, snapshots.at(c(row, "integration_id").as<std::string>()), c));
   }
 }
 
-FinishedRun FinishedFromRow(const pqxx::row& row, const RunEnd& end) {
+FinishedRun FinishedFromRow(const pqxx::row& row, const RunEnd& end, Columns& c) {
   FinishedRun f;
   f.run_id = end.run_id;
-  f.integration_id = row["integration_id"].as<std::string>();
+  f.integration_id = c(row, "integration_id").as<std::string>();
   f.trigger =
-      domain::ParseRunTrigger(row["trigger"].as<std::string>()).value_or(domain::RunTrigger::kScheduled);
+      domain::ParseRunTrigger(c(row, "trigger").as<std::string>()).value_or(domain::RunTrigger::kScheduled);
   f.success = end.finish.success;
   f.error_code = end.finish.error_code;
-  f.duration = absl::Milliseconds(Opt<int32_t>(row["duration_ms"]).value_or(0));
-  f.records_inserted = Opt<int32_t>(row["records_inserted"]).value_or(0);
-  f.records_updated = Opt<int32_t>(row["records_updated"]).value_or(0);
+  f.duration = absl::Milliseconds(Opt<int32_t>(c(row, "duration_ms")).value_or(0));
+  f.records_inserted = Opt<int32_t>(c(row, "records_inserted")).value_or(0);
+  f.records_updated = Opt<int32_t>(c(row, "records_updated")).value_or(0);
   return f;
 }
 
@@ -102,11 +105,12 @@ absl::StatusOr<Claimed> DispatchStore::Claim(const std::vector<std::string>& slo
         hosts.push_back(host);
         counts.push_back(count);
       }
+      Columns columns;
       for (const auto& row : tx.exec_prepared(claim->name, TextArray(offered), now_us, lease_us, replica_id_,
                                               TextArray(room.FullHosts()), TextArray(hosts), IntArray(counts),
                                               in_force.max_concurrent_syncs_per_host, timeout_s)) {
-        ClaimedRun c = ClaimedFromRow(row);
-        c.target_host = Opt<std::string>(row["run_target_host"]);
+        ClaimedRun c = ClaimedFromRow(row, columns);
+        c.target_host = Opt<std::string>(columns(row, "run_target_host"));
         room.Started(c.target_host);
         out.runs.push_back(std::move(c));
       }
@@ -130,9 +134,10 @@ schedule::RunningSyncs DispatchStore::CountRunning(pqxx::work& tx) {
 Claimed DispatchStore::ClaimUnlimited(pqxx::work& tx, const std::vector<std::string>& slots, int64_t now_us,
                                       int64_t lease_us, double timeout_s) {
   Claimed out;
+  Columns columns;
   for (const auto& row : tx.exec_prepared(sql::kClaimPendingRuns.name, TextArray(slots), now_us, lease_us,
                                           replica_id_, timeout_s)) {
-    out.runs.push_back(ClaimedFromRow(row));
+    out.runs.push_back(ClaimedFromRow(row, columns));
   }
   if (out.runs.size() < slots.size()) {
     // The workers of the slots the manual runs took are not offered again.
@@ -207,15 +212,17 @@ absl::StatusOr<std::map<std::string, std::string>> DispatchStore::FinishRuns(
             };
             std::map<std::string, Pending> pending;
             std::map<std::string, std::string> done;
+            Columns c;
             for (const auto& row : finished) {
-              const std::string run_id = row["id"].as<std::string>();
-              const std::string integration_id = row["integration_id"].as<std::string>();
+              const std::string run_id = c(row, "id").as<std::string>();
+              const std::string integration_id = c(row, "integration_id").as<std::string>();
               done[run_id] = integration_id;
-              if (finished_observer_) observed[integration_id] = FinishedFromRow(row, *by_id.at(run_id));
-              pending[integration_id] = {run_id,
-                                         {Opt<int32_t>(row["sync_interval_seconds"]),
-                                          row["sync_enabled"].as<bool>(), row["retry_count"].as<int32_t>()},
-                                         row["version"].as<std::string>()};
+              if (finished_observer_) observed[integration_id] = FinishedFromRow(row, *by_id.at(run_id), c);
+              pending[integration_id] = {
+                  run_id,
+                  {Opt<int32_t>(c(row, "sync_interval_seconds")), c(row, "sync_enabled").as<bool>(),
+                   c(row, "retry_count").as<int32_t>()},
+                  c(row, "version").as<std::string>()};
             }
             // Optimistically against the versions read; what an admin changed meanwhile is redone under a
             // lock.

@@ -12,48 +12,59 @@ std::optional<int64_t> MicrosOf(std::optional<absl::Time> t) {
   return absl::ToUnixMicros(*t);
 }
 
-domain::Integration IntegrationFromRow(const pqxx::row& row) {
+domain::Integration IntegrationFromRow(const pqxx::row& row, Columns& c) {
   domain::Integration i;
-  i.id = row["id"].as<std::string>();
-  i.name = row["name"].as<std::string>();
+  i.id = c(row, "id").as<std::string>();
+  i.name = c(row, "name").as<std::string>();
   i.type =
-      domain::ParseIntegrationType(row["type"].as<std::string>()).value_or(domain::IntegrationType::kDemo);
-  i.config = nlohmann::json::parse(row["config"].as<std::string>());
-  i.sync_interval_seconds = Opt<int32_t>(row["sync_interval_seconds"]);
-  i.sync_enabled = row["sync_enabled"].as<bool>();
-  i.next_sync_at = TimeOf(row["next_sync_at"]);
-  i.last_sync_at = TimeOf(row["last_sync_at"]);
-  if (auto s = Opt<std::string>(row["last_sync_status"])) i.last_sync_status = domain::ParseRunStatus(*s);
-  i.last_sync_error = Opt<std::string>(row["last_sync_error"]);
-  i.retry_count = row["retry_count"].as<int32_t>();
-  i.paused_reason = Opt<std::string>(row["paused_reason"]);
-  i.created_at = *TimeOf(row["created_at"]);
-  i.updated_at = *TimeOf(row["updated_at"]);
-  i.has_active_run = row["has_active_run"].as<bool>();
+      domain::ParseIntegrationType(c(row, "type").as<std::string>()).value_or(domain::IntegrationType::kDemo);
+  i.config = nlohmann::json::parse(c(row, "config").as<std::string>());
+  i.sync_interval_seconds = Opt<int32_t>(c(row, "sync_interval_seconds"));
+  i.sync_enabled = c(row, "sync_enabled").as<bool>();
+  i.next_sync_at = TimeOf(c(row, "next_sync_at"));
+  i.last_sync_at = TimeOf(c(row, "last_sync_at"));
+  if (auto s = Opt<std::string>(c(row, "last_sync_status"))) i.last_sync_status = domain::ParseRunStatus(*s);
+  i.last_sync_error = Opt<std::string>(c(row, "last_sync_error"));
+  i.retry_count = c(row, "retry_count").as<int32_t>();
+  i.paused_reason = Opt<std::string>(c(row, "paused_reason"));
+  i.created_at = *TimeOf(c(row, "created_at"));
+  i.updated_at = *TimeOf(c(row, "updated_at"));
+  i.has_active_run = c(row, "has_active_run").as<bool>();
   return i;
 }
 
-domain::SyncRun RunFromRow(const pqxx::row& row) {
+domain::SyncRun RunFromRow(const pqxx::row& row, Columns& c) {
   domain::SyncRun r;
-  r.id = row["id"].as<std::string>();
-  r.integration_id = row["integration_id"].as<std::string>();
-  r.status = domain::ParseRunStatus(row["status"].as<std::string>()).value_or(domain::RunStatus::kPending);
-  r.trigger = domain::ParseRunTrigger(row["trigger"].as<std::string>()).value_or(domain::RunTrigger::kManual);
-  r.attempt = row["attempt"].as<int32_t>();
-  r.scheduled_for = *TimeOf(row["scheduled_for"]);
-  r.created_at = *TimeOf(row["created_at"]);
-  r.started_at = TimeOf(row["started_at"]);
-  r.completed_at = TimeOf(row["completed_at"]);
-  r.duration_ms = Opt<int32_t>(row["duration_ms"]);
-  r.records_count = row["records_count"].as<int32_t>();
-  r.records_inserted = row["records_inserted"].as<int32_t>();
-  r.records_updated = row["records_updated"].as<int32_t>();
-  r.records_unchanged = row["records_unchanged"].as<int32_t>();
-  r.error_code = Opt<std::string>(row["error_code"]);
-  r.error_message = Opt<std::string>(row["error_message"]);
-  r.suggestion = Opt<std::string>(row["suggestion"]);
-  r.worker_id = Opt<std::string>(row["worker_id"]);
+  r.id = c(row, "id").as<std::string>();
+  r.integration_id = c(row, "integration_id").as<std::string>();
+  r.status = domain::ParseRunStatus(c(row, "status").as<std::string>()).value_or(domain::RunStatus::kPending);
+  r.trigger =
+      domain::ParseRunTrigger(c(row, "trigger").as<std::string>()).value_or(domain::RunTrigger::kManual);
+  r.attempt = c(row, "attempt").as<int32_t>();
+  r.scheduled_for = *TimeOf(c(row, "scheduled_for"));
+  r.created_at = *TimeOf(c(row, "created_at"));
+  r.started_at = TimeOf(c(row, "started_at"));
+  r.completed_at = TimeOf(c(row, "completed_at"));
+  r.duration_ms = Opt<int32_t>(c(row, "duration_ms"));
+  r.records_count = c(row, "records_count").as<int32_t>();
+  r.records_inserted = c(row, "records_inserted").as<int32_t>();
+  r.records_updated = c(row, "records_updated").as<int32_t>();
+  r.records_unchanged = c(row, "records_unchanged").as<int32_t>();
+  r.error_code = Opt<std::string>(c(row, "error_code"));
+  r.error_message = Opt<std::string>(c(row, "error_message"));
+  r.suggestion = Opt<std::string>(c(row, "suggestion"));
+  r.worker_id = Opt<std::string>(c(row, "worker_id"));
   return r;
+}
+
+domain::Integration IntegrationFromRow(const pqxx::row& row) {
+  Columns c;
+  return IntegrationFromRow(row, c);
+}
+
+domain::SyncRun RunFromRow(const pqxx::row& row) {
+  Columns c;
+  return RunFromRow(row, c);
 }
 
 namespace {

@@ -94,15 +94,20 @@ std::vector<absl::StatusOr<Integration>> SyncStore::ReadIntegrations(const std::
       pool_.Read<std::vector<absl::StatusOr<Integration>>>([&](pqxx::nontransaction& tx) {
         std::vector<absl::StatusOr<Integration>> out;
         out.reserve(ids.size());
+        // The hot read path: each statement's columns are looked up once per reader thread (a statement's
+        // columns never change).
         if (ids.size() == 1) {
           // Alone: the single-row statement, as before batching.
+          static thread_local Columns single_columns;
           pqxx::result r = tx.exec_prepared(sql::kGetIntegration.name, ids[0]);
-          out.push_back(r.empty() ? absl::StatusOr<Integration>(NotFound(ids[0])) : IntegrationFromRow(r[0]));
+          out.push_back(r.empty() ? absl::StatusOr<Integration>(NotFound(ids[0]))
+                                  : IntegrationFromRow(r[0], single_columns));
           return out;
         }
+        static thread_local Columns batch_columns;
         absl::flat_hash_map<std::string, Integration> found;
         for (const auto& row : tx.exec_prepared(sql::kGetIntegrations.name, TextArray(ids))) {
-          Integration i = IntegrationFromRow(row);
+          Integration i = IntegrationFromRow(row, batch_columns);
           std::string key = i.id;
           found.emplace(std::move(key), std::move(i));
         }
@@ -123,8 +128,9 @@ absl::StatusOr<IntegrationPage> SyncStore::ListIntegrations(const domain::PageRe
     out.total = tx.exec_prepared1(sql::kCountIntegrations.name)[0].as<int32_t>();
     const int64_t offset = static_cast<int64_t>(page.page - 1) * page.page_size;
     if (offset < out.total) {
+      Columns c;
       for (const auto& row : tx.exec_prepared(sql::kListIntegrations.name, page.page_size, offset)) {
-        out.integrations.push_back(IntegrationFromRow(row));
+        out.integrations.push_back(IntegrationFromRow(row, c));
       }
     }
     return out;
@@ -186,8 +192,9 @@ absl::StatusOr<RunPage> SyncStore::SyncHistory(const std::string& id, const doma
     out.total = tx.exec_prepared1(sql::kRunHistoryCount.name, id)[0].as<int32_t>();
     const int64_t offset = static_cast<int64_t>(page.page - 1) * page.page_size;
     if (offset < out.total) {
+      Columns c;
       for (const auto& row : tx.exec_prepared(sql::kRunHistoryPage.name, id, page.page_size, offset)) {
-        out.runs.push_back(RunFromRow(row));
+        out.runs.push_back(RunFromRow(row, c));
       }
     }
     return out;
@@ -218,7 +225,8 @@ absl::StatusOr<RecordPage> SyncStore::ListRecords(const std::string& id, const d
 absl::StatusOr<std::vector<SyncRun>> SyncStore::RecentRuns(int32_t limit) {
   return pool_.Transact<std::vector<SyncRun>>([&](pqxx::work& tx) {
     std::vector<SyncRun> out;
-    for (const auto& row : tx.exec_prepared(sql::kRecentRuns.name, limit)) out.push_back(RunFromRow(row));
+    Columns c;
+    for (const auto& row : tx.exec_prepared(sql::kRecentRuns.name, limit)) out.push_back(RunFromRow(row, c));
     return out;
   });
 }
