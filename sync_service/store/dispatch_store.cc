@@ -3,8 +3,10 @@
 #include <map>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/random/random.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "sync_service/domain/run_id.h"
 #include "sync_service/store/queries.h"
 #include "sync_service/store/rows.h"
 
@@ -52,6 +54,15 @@ FinishedRun FinishedFromRow(const pqxx::row& row, const RunEnd& end, Columns& c)
   f.records_inserted = Opt<int32_t>(c(row, "records_inserted")).value_or(0);
   f.records_updated = Opt<int32_t>(c(row, "records_updated")).value_or(0);
   return f;
+}
+
+// Ids for the runs a claim may start (one per slot offered), as a uuid[] literal.
+std::string RunIds(absl::Time now, size_t n) {
+  thread_local absl::BitGen gen;
+  std::vector<std::string> ids;
+  ids.reserve(n);
+  for (size_t i = 0; i < n; ++i) ids.push_back(domain::NewRunId(now, gen));
+  return TextArray(ids);
 }
 
 std::string LateNote(const schedule::RunFinish& finish) {
@@ -106,9 +117,16 @@ absl::StatusOr<Claimed> DispatchStore::Claim(const std::vector<std::string>& slo
         counts.push_back(count);
       }
       Columns columns;
-      for (const auto& row : tx.exec_prepared(claim->name, TextArray(offered), now_us, lease_us, replica_id_,
-                                              TextArray(room.FullHosts()), TextArray(hosts), IntArray(counts),
-                                              in_force.max_concurrent_syncs_per_host, timeout_s)) {
+      const pqxx::result rows =
+          claim == &sql::kClaimDueRunsLimited
+              ? tx.exec_prepared(claim->name, TextArray(offered), now_us, lease_us, replica_id_,
+                                 TextArray(room.FullHosts()), TextArray(hosts), IntArray(counts),
+                                 in_force.max_concurrent_syncs_per_host, timeout_s,
+                                 RunIds(now, offered.size()))
+              : tx.exec_prepared(claim->name, TextArray(offered), now_us, lease_us, replica_id_,
+                                 TextArray(room.FullHosts()), TextArray(hosts), IntArray(counts),
+                                 in_force.max_concurrent_syncs_per_host, timeout_s);
+      for (const auto& row : rows) {
         ClaimedRun c = ClaimedFromRow(row, columns);
         c.target_host = Opt<std::string>(columns(row, "run_target_host"));
         room.Started(c.target_host);
@@ -152,9 +170,9 @@ Claimed DispatchStore::ClaimUnlimited(pqxx::work& tx, const std::vector<std::str
         rest.push_back(w);
       }
     }
-    AppendClaimed(
-        tx.exec_prepared(sql::kClaimDueRuns.name, TextArray(rest), now_us, lease_us, replica_id_, timeout_s),
-        out.runs);
+    AppendClaimed(tx.exec_prepared(sql::kClaimDueRuns.name, TextArray(rest), now_us, lease_us, replica_id_,
+                                   timeout_s, RunIds(absl::FromUnixMicros(now_us), rest.size())),
+                  out.runs);
   }
   return out;
 }

@@ -174,7 +174,8 @@ inline const Statement kClaimPendingRuns = {
         "    RETURNING r.*) "
         "SELECT ") + kRunColumns + kAssignmentColumns + " FROM u r JOIN integrations i ON i.id = r.integration_id"};
 
-// A claim's new runs (CTE n: integration id, run_id) become the integrations' active runs. The row lock
+// A claim's new runs (CTE n: integration id, run_id; the ids are made by sync_service, one per slot, see
+// domain::NewRunId) become the integrations' active runs. The row lock
 // on the integration and SYNCD_NOT_IN_FLIGHT keep this from conflicting; but they read a snapshot taken
 // when the statement began, so a run that another replica or a manual trigger committed since could be
 // missed: the primary key of active_runs is the last word, and the integration is passed over.
@@ -195,7 +196,7 @@ inline const Statement kClaimDueRuns = {
         "    WHERE i.sync_enabled AND i.next_sync_at <= " SYNCD_TS_IN(2) " " SYNCD_NOT_IN_FLIGHT("i") " "
         "    ORDER BY i.next_sync_at, i.id LIMIT cardinality($1::text[]) FOR UPDATE OF i SKIP LOCKED), "
         "  n AS (SELECT due.*, row_number() OVER (ORDER BY due.next_sync_at, due.id) AS slot, "
-        "      syncd_uuid_v7() AS run_id FROM due), "
+        "      ($6::uuid[])[row_number() OVER (ORDER BY due.next_sync_at, due.id)] AS run_id FROM due), "
         SYNCD_MARK_ACTIVE
         "  ins AS (INSERT INTO sync_runs AS r (id, integration_id, status, trigger, attempt, scheduled_for, "
         "        created_at, started_at, worker_id, lease_expires_at, replica_id, deadline_at) "
@@ -283,7 +284,7 @@ inline const Statement kClaimDueRunsLimited = {
         "    ORDER BY i.next_sync_at, i.id LIMIT cardinality($1::text[]) FOR UPDATE OF i SKIP LOCKED), "
         SYNCD_HOST_ROOM("due", "due.next_sync_at, due.id")
         "  n AS (SELECT k.*, row_number() OVER (ORDER BY k.next_sync_at, k.id) AS slot, "
-        "      syncd_uuid_v7() AS run_id FROM k), "
+        "      ($10::uuid[])[row_number() OVER (ORDER BY k.next_sync_at, k.id)] AS run_id FROM k), "
         SYNCD_MARK_ACTIVE
         "  ins AS (INSERT INTO sync_runs AS r (id, integration_id, status, trigger, attempt, scheduled_for, "
         "        created_at, started_at, worker_id, lease_expires_at, replica_id, target_host, deadline_at) "
