@@ -12,6 +12,7 @@
 
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpc/reflection/v1alpha/reflection.grpc.pb.h"
+#include "sync_service/store/migrations.h"
 #include "tests/integration/sync_service_fixture.h"
 
 namespace syncd::testing {
@@ -257,6 +258,71 @@ TEST(ConcurrentStartTest, ReplicasStartingTogetherApplyEachMigrationOnce) {
     EXPECT_TRUE(status.ok()) << status.error_code() << " " << status.error_message() << "\n"
                              << (*r)->LogTail();
   }
+}
+
+// An upgrade across V006, which moved the runs in flight out of sync_runs' indexes into active_runs: runs
+// that were PENDING or RUNNING before it stay their integrations' active runs afterwards.
+TEST(UpgradeTest, RunsInFlightBeforeActiveRunsStayActive) {
+  absl::StatusOr<PostgresServer*> postgres = SharedPostgres();
+  ASSERT_TRUE(postgres.ok()) << postgres.status();
+  absl::StatusOr<std::string> url = (*postgres)->CreateDatabase(DatabaseNameForCurrentTest());
+  ASSERT_TRUE(url.ok()) << url.status();
+  std::vector<store::Migration> before;
+  for (const store::Migration& m : store::EmbeddedMigrations()) {
+    if (m.version < 6) before.push_back(m);
+  }
+  ASSERT_EQ(before.size(), 5u);
+  ASSERT_TRUE(store::ApplyMigrations(*url, before).ok());
+
+  std::string running_id, pending_id, integration_a, integration_b;
+  {
+    pqxx::connection sql(*url);
+    pqxx::work tx(sql);
+    integration_a = tx.exec1(
+                          "INSERT INTO integrations (name, type, sync_interval_seconds, next_sync_at) "
+                          "VALUES ('Busy', 'DEMO', 3600, now() - interval '1 minute') RETURNING id")[0]
+                        .as<std::string>();
+    integration_b =
+        tx.exec1("INSERT INTO integrations (name, type) VALUES ('Waiting', 'DEMO') RETURNING id")[0]
+            .as<std::string>();
+    running_id = tx.exec_params1(
+                       "INSERT INTO sync_runs (integration_id, status, trigger, scheduled_for, "
+                       "started_at, worker_id, lease_expires_at) VALUES ($1, 'RUNNING', 'SCHEDULED', "
+                       "now(), now(), 'w-1', now() + interval '1 hour') RETURNING id",
+                       integration_a)[0]
+                     .as<std::string>();
+    pending_id = tx.exec_params1(
+                       "INSERT INTO sync_runs (integration_id, status, trigger, scheduled_for) "
+                       "VALUES ($1, 'PENDING', 'MANUAL', now()) RETURNING id",
+                       integration_b)[0]
+                     .as<std::string>();
+    tx.exec_params(
+        "INSERT INTO sync_runs (integration_id, status, trigger, scheduled_for, started_at, "
+        "completed_at) VALUES ($1, 'SUCCESS', 'SCHEDULED', now() - interval '1 hour', "
+        "now() - interval '1 hour', now() - interval '1 hour')",
+        integration_b);
+    tx.commit();
+  }
+
+  SyncServiceOptions options;
+  options.database_url = *url;
+  absl::StatusOr<std::unique_ptr<SyncServiceProcess>> service = SyncServiceProcess::Start(options);
+  ASSERT_TRUE(service.ok()) << service.status();
+  for (const auto& [integration, run] : {std::pair{integration_a, running_id}, {integration_b, pending_id}}) {
+    v1::TriggerSyncRequest request;
+    request.set_id(integration);
+    v1::TriggerSyncResponse response;
+    const grpc::Status status = (*service)->stub().TriggerSync(NewContext().get(), request, &response);
+    ASSERT_TRUE(status.ok()) << status.error_message() << "\n" << (*service)->LogTail();
+    EXPECT_TRUE(response.already_running()) << integration;
+    EXPECT_EQ(response.run().id(), run);
+  }
+  // Exactly the two runs in flight are active, the manual one still waiting for a worker; the finished run
+  // is not.
+  pqxx::connection sql(*url);
+  pqxx::work tx(sql);
+  EXPECT_EQ(tx.exec1("SELECT count(*) FROM active_runs")[0].as<int>(), 2);
+  EXPECT_EQ(tx.exec1("SELECT count(*) FROM active_runs WHERE pending_since IS NOT NULL")[0].as<int>(), 1);
 }
 
 }  // namespace
