@@ -437,14 +437,15 @@ void Dispatcher::ApplyLeases(std::vector<LeaseRequest> batch) {
     for (const auto& id : req.run_ids) {
       if (running.count(id) == 0) gone.push_back(id);
     }
+    req.session->Reported(req.run_ids);
     // Runs that ended without this worker (lease ran out, or already recorded): stop wasting effort on them.
-    for (const auto& id : gone) {
+    // They keep their slots while the worker still holds them.
+    for (const auto& id : req.session->EndedWhileHeld(gone)) {
       v1::ServerMessage cancel;
       cancel.mutable_cancel()->set_run_id(id);
       cancel.mutable_cancel()->set_reason("the run is no longer running on this worker (its lease ended)");
       req.session->Send(std::move(cancel));
     }
-    req.session->RemoveRuns(gone);
   }
 }
 

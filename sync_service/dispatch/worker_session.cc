@@ -186,7 +186,33 @@ void WorkerSession::AddRuns(const std::vector<std::string>& run_ids) {
 
 void WorkerSession::RemoveRuns(const std::vector<std::string>& run_ids) {
   absl::MutexLock lock(&mu_);
-  for (const auto& id : run_ids) runs_.erase(id);
+  for (const auto& id : run_ids) {
+    runs_.erase(id);
+    ended_.erase(id);
+  }
+}
+
+std::vector<std::string> WorkerSession::EndedWhileHeld(const std::vector<std::string>& run_ids) {
+  absl::MutexLock lock(&mu_);
+  std::vector<std::string> marked;
+  for (const auto& id : run_ids) {
+    // A run already acknowledged (its result came in before this report was handled) stays out.
+    if (runs_.count(id) > 0 && ended_.insert(id).second) marked.push_back(id);
+  }
+  return marked;
+}
+
+void WorkerSession::Reported(const std::vector<std::string>& run_ids) {
+  const std::set<std::string> reported(run_ids.begin(), run_ids.end());
+  absl::MutexLock lock(&mu_);
+  for (auto it = ended_.begin(); it != ended_.end();) {
+    if (reported.count(*it) > 0) {
+      ++it;
+      continue;
+    }
+    runs_.erase(*it);
+    it = ended_.erase(it);
+  }
 }
 
 std::vector<std::string> WorkerSession::HeldRuns() const {

@@ -49,6 +49,14 @@ class WorkerSession {
   void AddRuns(const std::vector<std::string>& run_ids);
   void RemoveRuns(const std::vector<std::string>& run_ids);
   std::vector<std::string> HeldRuns() const;
+  // Runs of this session that ended without the worker (their lease ran out, or sync_service failed them
+  // at their deadline) while the worker still reports holding them: a connector that ignores cancellation
+  // still occupies its slot, so they keep theirs until the worker stops reporting them. Returns the runs
+  // newly marked (to be cancelled on the worker).
+  std::vector<std::string> EndedWhileHeld(const std::vector<std::string>& run_ids);
+  // The runs the worker reported holding (heartbeat or hello): ended runs it no longer reports (its
+  // connector returned and the result was acknowledged, or it dropped them from its queue) free their slots.
+  void Reported(const std::vector<std::string>& run_ids);
 
  private:
   friend class WorkerReactor;
@@ -74,6 +82,7 @@ class WorkerSession {
   bool drain_confirmed_ ABSL_GUARDED_BY(mu_) = false;
   Identity identity_ ABSL_GUARDED_BY(mu_);
   std::set<std::string> runs_ ABSL_GUARDED_BY(mu_);
+  std::set<std::string> ended_ ABSL_GUARDED_BY(mu_);  // a subset of runs_, see EndedWhileHeld
 };
 
 // What the reactor reports. Implementations must not block: queue and return.

@@ -158,6 +158,9 @@ TEST_F(WorkerRecoveryTest, SyncThatIgnoresItsDeadlineEndsAsTimeoutWhileItsWorker
   std::optional<v1::SyncRun> ended = AwaitEnded(integration.id(), stuck_run);
   ASSERT_TRUE(ended.has_value()) << Describe(RunsOf(integration.id()));
   PauseSchedules({integration.id()});
+  // Due now, on the worker's only slot, which the stuck connector still occupies: it must wait for the
+  // connector to return, not be queued behind it as if the slot were free.
+  v1::Integration next = MustCreate(Demo("Waits for the slot", {}, 3600));
   EXPECT_EQ(ended->status(), v1::SyncRun::FAILED) << Describe(*ended);
   EXPECT_EQ(ended->error_code(), "TIMEOUT") << Describe(*ended);
   EXPECT_THAT(ended->error_message(), HasSubstr("past its deadline (1 s after it started)"));
@@ -182,6 +185,16 @@ TEST_F(WorkerRecoveryTest, SyncThatIgnoresItsDeadlineEndsAsTimeoutWhileItsWorker
   EXPECT_EQ(later->status(), v1::SyncRun::FAILED) << Describe(*later);
   EXPECT_EQ(later->error_code(), "TIMEOUT");
   EXPECT_EQ(MustGet(integration.id()).last_sync_status(), v1::SyncRun::FAILED);
+
+  std::vector<v1::SyncRun> next_runs;
+  ASSERT_TRUE(Eventually(kWait, [&] {
+    next_runs = RunsOf(next.id());
+    return !next_runs.empty() && next_runs[0].status() == v1::SyncRun::SUCCESS;
+  })) << Describe(next_runs);
+  // Handed out once the stuck connector had returned (it slept stuck_ms from the start of its run).
+  EXPECT_GE(ToTime(next_runs[0].started_at()) - ToTime(runs[0].started_at()),
+            absl::Milliseconds(stuck_ms - 500))
+      << Describe(next_runs[0]);
   EXPECT_THAT(OverlappingRuns(), IsEmpty());
 }
 
