@@ -338,10 +338,12 @@ void Dispatcher::SessionLoop() {
         spdlog::warn("recording worker {}: {}", id.worker_id, std::string(s.message()));
       }
     }
-    // Records before results: a worker reports a run only after its batches were acknowledged.
+    // Leases first: they are cheap, and a large record batch (seconds to apply on a busy database) must not
+    // hold back the heartbeats that keep its run's lease alive. Records before results: a worker reports a
+    // run only after its batches were acknowledged.
+    if (!leases.empty()) ApplyLeases(std::move(leases));
     if (!records.empty()) ApplyRecords(std::move(records));
     const bool applied = results.empty() || ApplyResults(std::move(results));
-    if (!leases.empty()) ApplyLeases(std::move(leases));
     if (stopping) {
       absl::MutexLock lock(&mu_);
       if (results_.empty()) break;
