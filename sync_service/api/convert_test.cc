@@ -1,6 +1,7 @@
 #include "sync_service/api/convert.h"
 
 #include <google/protobuf/util/json_util.h>
+#include <google/protobuf/util/message_differencer.h>
 #include <gtest/gtest.h>
 
 namespace syncd::api {
@@ -70,6 +71,23 @@ TEST(ConvertTest, RunPrintsDurationAsMilliseconds) {
   EXPECT_NE(json.find(R"("duration":2000)"), std::string::npos) << json;
   EXPECT_NE(json.find(R"("status":"FAILED")"), std::string::npos) << json;
   EXPECT_NE(json.find(R"("trigger":"RETRY")"), std::string::npos) << json;
+}
+
+TEST(ConvertTest, StructFromJsonMapsJsonAsProtobufsParserDoes) {
+  for (const char* text : {
+           R"({})",
+           R"({"url": "https://api.example.com/v1/items?page=1", "recordsPath": "/data/items", "n": 0})",
+           R"({"nested": {"a": [1, 2.5, -3e-7, true, false, null, "x", [], {}], "b": {"c": {"d": null}}}})",
+           R"({"big": 9007199254740993, "neg": -9223372036854775808, "u": 18446744073709551615, "f": 1e308})",
+           R"({"unicode": "h\u00e9llo \u2603 \ud83d\ude00", "escapes": "tab\t quote\" slash\\ nl\n"})",
+       }) {
+    const nlohmann::json json = nlohmann::json::parse(text);
+    google::protobuf::Struct expected;
+    ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(text, &expected).ok()) << text;
+    const google::protobuf::Struct actual = StructFromJson(json);
+    EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(actual, expected))
+        << text << "\nactual: " << actual.DebugString() << "\nexpected: " << expected.DebugString();
+  }
 }
 
 }  // namespace
