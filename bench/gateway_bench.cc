@@ -16,6 +16,8 @@
 // SYNCD_BENCH_SYNC_SERVICE_BINARY and SYNCD_BENCH_GATEWAY_BINARY run other builds of the servers (A/B);
 // SYNCD_BENCH_PHASES picks the runs, comma-separated, default all: "direct" (a connection per request),
 // "shared" (one connection), "gateway", "wrk"; e.g. SYNCD_BENCH_PHASES=gateway for A/B runs of the gateway.
+// SYNCD_BENCH_DIRECT_METADATA=1 sends with each direct call what the gateway forwards (an x-request-id and
+// a 30 s deadline), to tell that cost apart from the gateway's.
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <grpcpp/grpcpp.h>
@@ -133,8 +135,13 @@ void DriveGrpc(const std::vector<std::unique_ptr<syncd::v1::SyncService::Stub>>&
   request.set_id(id);
   std::vector<Call> calls(in_flight);
   for (int i = 0; i < in_flight; ++i) calls[i].stub = stubs[(first + i) % stubs.size()].get();
+  static const bool with_metadata = std::getenv("SYNCD_BENCH_DIRECT_METADATA") != nullptr;
   auto start = [&](Call& call) {
     call.context = std::make_unique<grpc::ClientContext>();
+    if (with_metadata) {
+      call.context->AddMetadata("x-request-id", "0123456789abcdef0123456789abcdef");
+      call.context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+    }
     call.began = absl::Now();
     call.reader = call.stub->AsyncGetIntegration(call.context.get(), request, &cq);
     call.reader->Finish(&call.response, &call.status, &call);
