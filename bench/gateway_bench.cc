@@ -328,7 +328,19 @@ struct CpuUse {
   double sync_service = 0;
   double gateway = 0;
   double postgres = 0;
+  // Every process on the machine (this benchmark's and anyone else's).
+  double machine = 0;
 };
+
+// CPU time the whole machine has spent busy so far (all CPUs; /proc/stat: everything but idle and iowait),
+// in seconds.
+double MachineBusySeconds() {
+  std::ifstream stat("/proc/stat");
+  std::string cpu;
+  double user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0;
+  stat >> cpu >> user >> nice >> system >> idle >> iowait >> irq >> softirq >> steal;
+  return (user + nice + system + irq + softirq + steal) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
 
 // One measured phase: what the client saw and the CPU each process used meanwhile.
 struct Phase {
@@ -345,11 +357,16 @@ void Print(const std::string& name, Phase& phase) {
   const double requests = r.throughput() * phase.wall_seconds;
   const CpuUse& cpu = phase.cpu;
   std::cout << absl::StrFormat(
-      "  cores busy: load client %.2f, gateway %.2f, sync_service %.2f, PostgreSQL %.2f\n"
+      "  cores busy: load client %.2f, gateway %.2f, sync_service %.2f, PostgreSQL %.2f; anything else on "
+      "the "
+      "machine %.2f\n"
       "  CPU µs per request: load client %.0f, gateway %.0f, sync_service %.0f, PostgreSQL %.0f\n",
       cpu.client / phase.wall_seconds, cpu.gateway / phase.wall_seconds,
-      cpu.sync_service / phase.wall_seconds, cpu.postgres / phase.wall_seconds, 1e6 * cpu.client / requests,
-      1e6 * cpu.gateway / requests, 1e6 * cpu.sync_service / requests, 1e6 * cpu.postgres / requests);
+      cpu.sync_service / phase.wall_seconds, cpu.postgres / phase.wall_seconds,
+      std::max(0.0, cpu.machine - cpu.client - cpu.gateway - cpu.sync_service - cpu.postgres) /
+          phase.wall_seconds,
+      1e6 * cpu.client / requests, 1e6 * cpu.gateway / requests, 1e6 * cpu.sync_service / requests,
+      1e6 * cpu.postgres / requests);
 }
 
 // The established TCP connections of this process to `port` on any host (from /proc/net/tcp, whose
@@ -438,12 +455,13 @@ int main(int argc, char** argv) {
   const pid_t gateway_pid = (*gateway)->pid();
   auto cpu_now = [&] {
     return CpuUse{OwnCpuSeconds(), syncd::bench::BenchEnv::CpuSeconds(sync_pid),
-                  syncd::bench::BenchEnv::CpuSeconds(gateway_pid), env.PostgresCpuSeconds()};
+                  syncd::bench::BenchEnv::CpuSeconds(gateway_pid), env.PostgresCpuSeconds(),
+                  MachineBusySeconds()};
   };
   auto cpu_since = [&](const CpuUse& before) {
     const CpuUse now = cpu_now();
     return CpuUse{now.client - before.client, now.sync_service - before.sync_service,
-                  now.gateway - before.gateway, now.postgres - before.postgres};
+                  now.gateway - before.gateway, now.postgres - before.postgres, now.machine - before.machine};
   };
 
   // Direct gRPC as issue 5 defines the comparison: one TCP connection per request in flight, as on the
