@@ -5,12 +5,19 @@
 //   build/bench/gateway_bench [concurrency=64] [seconds=10] [gateway flags...]
 //
 // The load client is this program for both sides, with the same structure so that the comparison is fair:
-// a closed loop of `concurrency` requests in flight, driven by two event-loop threads (gRPC's async
-// CompletionQueue API on one shared channel; epoll over keep-alive HTTP/1.1 connections), latency measured
-// per request. Event loops rather than a thread per request keep the client's own CPU small: it shares the
-// cores with the servers it measures. When wrk is installed it also runs wrk against the gateway.
+// a closed loop of `concurrency` requests in flight, each on its own TCP connection (issue 5: "same
+// concurrency (64 connections)"), driven by two event-loop threads (gRPC's async CompletionQueue API, one
+// channel per connection; epoll over keep-alive HTTP/1.1 connections), latency measured per request. It
+// also measures direct gRPC with all requests multiplexed as HTTP/2 streams on one connection (one shared
+// channel), the way one gRPC client process usually calls a server. Event loops rather than a thread per
+// request keep the client's own CPU small: it shares the cores with the servers it measures. When wrk is
+// installed it also runs wrk against the gateway.
 //
-// SYNCD_BENCH_SYNC_SERVICE_BINARY and SYNCD_BENCH_GATEWAY_BINARY run other builds of the servers (A/B).
+// SYNCD_BENCH_SYNC_SERVICE_BINARY and SYNCD_BENCH_GATEWAY_BINARY run other builds of the servers (A/B);
+// SYNCD_BENCH_PHASES picks the runs, comma-separated, default all: "direct" (a connection per request),
+// "shared" (one connection), "gateway", "wrk"; e.g. SYNCD_BENCH_PHASES=gateway for A/B runs of the gateway.
+// SYNCD_BENCH_DIRECT_METADATA=1 sends with each direct call what the gateway forwards (an x-request-id and
+// a 30 s deadline), to tell that cost apart from the gateway's.
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <grpcpp/grpcpp.h>
@@ -27,8 +34,11 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <memory>
+#include <set>
 #include <thread>
 
 #include "absl/strings/ascii.h"
@@ -36,6 +46,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/clock.h"
 #include "bench/bench_env.h"
@@ -80,8 +91,9 @@ class Window {
   const absl::Duration duration_;
 };
 
-// Runs `drive(thread, in_flight, window, latencies, errors)` on kClientThreads threads, `concurrency`
-// requests in flight in all, and gathers what they measured.
+// Runs `drive(first, in_flight, window, latencies, errors)` on kClientThreads threads, `concurrency`
+// requests in flight in all (a thread drives requests first .. first + in_flight - 1), and gathers what
+// they measured.
 template <typename Drive>
 Result RunLoad(int concurrency, absl::Duration warmup, absl::Duration duration, Drive drive) {
   const Window window(warmup, duration);
@@ -89,12 +101,13 @@ Result RunLoad(int concurrency, absl::Duration warmup, absl::Duration duration, 
   std::vector<std::vector<double>> latencies(threads);
   std::atomic<int64_t> errors{0};
   std::vector<std::thread> workers;
-  for (int t = 0; t < threads; ++t) {
+  for (int t = 0, first = 0; t < threads; ++t) {
     const int in_flight = concurrency / threads + (t < concurrency % threads ? 1 : 0);
-    workers.emplace_back([&, t, in_flight] {
+    workers.emplace_back([&, t, first, in_flight] {
       latencies[t].reserve(1 << 20);
-      drive(in_flight, window, latencies[t], errors);
+      drive(first, in_flight, window, latencies[t], errors);
     });
+    first += in_flight;
   }
   for (std::thread& w : workers) w.join();
   Result result;
@@ -104,24 +117,33 @@ Result RunLoad(int concurrency, absl::Duration warmup, absl::Duration duration, 
   return result;
 }
 
-// Direct gRPC: `in_flight` GetIntegration calls kept going on one completion queue.
-void DriveGrpc(syncd::v1::SyncService::Stub& stub, const std::string& id, int in_flight, const Window& window,
-               std::vector<double>& latencies, std::atomic<int64_t>& errors) {
+// Direct gRPC: `in_flight` GetIntegration calls kept going on one completion queue; call i goes through
+// stubs[(first + i) % stubs.size()].
+void DriveGrpc(const std::vector<std::unique_ptr<syncd::v1::SyncService::Stub>>& stubs, const std::string& id,
+               int first, int in_flight, const Window& window, std::vector<double>& latencies,
+               std::atomic<int64_t>& errors) {
   struct Call {
     std::unique_ptr<grpc::ClientContext> context;
     std::unique_ptr<grpc::ClientAsyncResponseReader<syncd::v1::Integration>> reader;
     syncd::v1::Integration response;
     grpc::Status status;
     absl::Time began;
+    syncd::v1::SyncService::Stub* stub = nullptr;
   };
   grpc::CompletionQueue cq;
   syncd::v1::GetIntegrationRequest request;
   request.set_id(id);
   std::vector<Call> calls(in_flight);
+  for (int i = 0; i < in_flight; ++i) calls[i].stub = stubs[(first + i) % stubs.size()].get();
+  static const bool with_metadata = std::getenv("SYNCD_BENCH_DIRECT_METADATA") != nullptr;
   auto start = [&](Call& call) {
     call.context = std::make_unique<grpc::ClientContext>();
+    if (with_metadata) {
+      call.context->AddMetadata("x-request-id", "0123456789abcdef0123456789abcdef");
+      call.context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+    }
     call.began = absl::Now();
-    call.reader = stub.AsyncGetIntegration(call.context.get(), request, &cq);
+    call.reader = call.stub->AsyncGetIntegration(call.context.get(), request, &cq);
     call.reader->Finish(&call.response, &call.status, &call);
   };
   for (Call& call : calls) start(call);
@@ -306,17 +328,72 @@ struct CpuUse {
   double sync_service = 0;
   double gateway = 0;
   double postgres = 0;
+  // Every process on the machine (this benchmark's and anyone else's).
+  double machine = 0;
 };
 
-void Print(const std::string& name, Result& r, const CpuUse& cpu, double wall_seconds) {
-  std::cout << absl::StrFormat("%-34s %9.0f req/s  p50 %6.2f ms  p99 %6.2f ms  errors %d\n", name,
+// CPU time the whole machine has spent busy so far (all CPUs; /proc/stat: everything but idle and iowait),
+// in seconds.
+double MachineBusySeconds() {
+  std::ifstream stat("/proc/stat");
+  std::string cpu;
+  double user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0;
+  stat >> cpu >> user >> nice >> system >> idle >> iowait >> irq >> softirq >> steal;
+  return (user + nice + system + irq + softirq + steal) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+// One measured phase: what the client saw and the CPU each process used meanwhile.
+struct Phase {
+  Result result;
+  CpuUse cpu;
+  double wall_seconds = 0;
+};
+
+void Print(const std::string& name, Phase& phase) {
+  Result& r = phase.result;
+  std::cout << absl::StrFormat("%-42s %9.0f req/s  p50 %6.2f ms  p99 %6.2f ms  errors %d\n", name,
                                r.throughput(), r.Percentile(0.50), r.Percentile(0.99), r.errors);
+  // Per request over the whole phase (warm-up included): cores busy / throughput.
+  const double requests = r.throughput() * phase.wall_seconds;
+  const CpuUse& cpu = phase.cpu;
   std::cout << absl::StrFormat(
-      "  cores busy: load client %.2f, gateway %.2f, sync_service %.2f, PostgreSQL %.2f (CPU µs per request: "
-      "sync_service %.0f, PostgreSQL %.0f)\n",
-      cpu.client / wall_seconds, cpu.gateway / wall_seconds, cpu.sync_service / wall_seconds,
-      cpu.postgres / wall_seconds, 1e6 * cpu.sync_service / (r.throughput() * wall_seconds),
-      1e6 * cpu.postgres / (r.throughput() * wall_seconds));
+      "  cores busy: load client %.2f, gateway %.2f, sync_service %.2f, PostgreSQL %.2f; anything else on "
+      "the "
+      "machine %.2f\n"
+      "  CPU µs per request: load client %.0f, gateway %.0f, sync_service %.0f, PostgreSQL %.0f\n",
+      cpu.client / phase.wall_seconds, cpu.gateway / phase.wall_seconds,
+      cpu.sync_service / phase.wall_seconds, cpu.postgres / phase.wall_seconds,
+      std::max(0.0, cpu.machine - cpu.client - cpu.gateway - cpu.sync_service - cpu.postgres) /
+          phase.wall_seconds,
+      1e6 * cpu.client / requests, 1e6 * cpu.gateway / requests, 1e6 * cpu.sync_service / requests,
+      1e6 * cpu.postgres / requests);
+}
+
+// The established TCP connections of this process to `port` on any host (from /proc/net/tcp, whose
+// entries are matched to this process's socket file descriptors by inode).
+int OwnConnectionsTo(int port) {
+  std::set<std::string> inodes;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) {
+    std::error_code ec;
+    const std::string target = std::filesystem::read_symlink(entry.path(), ec).string();
+    if (!ec && absl::StartsWith(target, "socket:[")) inodes.insert(target.substr(8, target.size() - 9));
+  }
+  int count = 0;
+  for (const char* table : {"/proc/self/net/tcp", "/proc/self/net/tcp6"}) {
+    std::ifstream in(table);
+    std::string line;
+    std::getline(in, line);  // header
+    while (std::getline(in, line)) {
+      // sl local_address rem_address st tx_queue:rx_queue tr:tm->when retrnsmt uid timeout inode
+      const std::vector<std::string> f = absl::StrSplit(line, ' ', absl::SkipEmpty());
+      if (f.size() < 10 || f[3] != "01") continue;  // 01: ESTABLISHED
+      const size_t colon = f[2].rfind(':');
+      int remote_port = 0;
+      if (colon == std::string::npos || !absl::SimpleHexAtoi(f[2].substr(colon + 1), &remote_port)) continue;
+      if (remote_port == port && inodes.count(f[9]) > 0) ++count;
+    }
+  }
+  return count;
 }
 
 }  // namespace
@@ -363,6 +440,11 @@ int main(int argc, char** argv) {
   const std::string gateway_address = (*gateway)->address();
   const std::string path = "/api/integrations/" + id;
 
+  const char* phases_env = std::getenv("SYNCD_BENCH_PHASES");
+  const std::set<std::string> phases = absl::StrSplit(
+      phases_env != nullptr ? phases_env : "direct,shared,gateway,wrk", ',', absl::SkipEmpty());
+  auto runs = [&](const char* phase) { return phases.count(phase) > 0; };
+  const int sync_port = std::atoi(sync_address.substr(sync_address.rfind(':') + 1).c_str());
   std::cout << absl::StrFormat(
       "GET %s vs GetIntegration, %d concurrent, %d s each (after %s warm-up), %u CPUs, load client: %d "
       "event-loop threads per side\n",
@@ -373,46 +455,88 @@ int main(int argc, char** argv) {
   const pid_t gateway_pid = (*gateway)->pid();
   auto cpu_now = [&] {
     return CpuUse{OwnCpuSeconds(), syncd::bench::BenchEnv::CpuSeconds(sync_pid),
-                  syncd::bench::BenchEnv::CpuSeconds(gateway_pid), env.PostgresCpuSeconds()};
+                  syncd::bench::BenchEnv::CpuSeconds(gateway_pid), env.PostgresCpuSeconds(),
+                  MachineBusySeconds()};
   };
   auto cpu_since = [&](const CpuUse& before) {
     const CpuUse now = cpu_now();
     return CpuUse{now.client - before.client, now.sync_service - before.sync_service,
-                  now.gateway - before.gateway, now.postgres - before.postgres};
+                  now.gateway - before.gateway, now.postgres - before.postgres, now.machine - before.machine};
   };
 
-  // Direct gRPC: one channel shared by the client's threads, each with its own completion queue.
-  auto channel = grpc::CreateChannel(sync_address, grpc::InsecureChannelCredentials());
-  auto stub = syncd::v1::SyncService::NewStub(channel);
-  CpuUse before = cpu_now();
-  absl::Time began = absl::Now();
-  Result direct = RunLoad(
-      concurrency, warmup, duration,
-      [&](int in_flight, const Window& window, std::vector<double>& latencies, std::atomic<int64_t>& errors) {
-        DriveGrpc(*stub, id, in_flight, window, latencies, errors);
-      });
-  const CpuUse direct_cpu = cpu_since(before);
-  const double direct_wall = absl::ToDoubleSeconds(absl::Now() - began);
+  // Direct gRPC as issue 5 defines the comparison: one TCP connection per request in flight, as on the
+  // gateway side. Channels with equal arguments would share one subchannel (one connection), hence a local
+  // subchannel pool and a distinct argument per channel.
+  std::vector<std::unique_ptr<syncd::v1::SyncService::Stub>> connection_stubs;
+  std::vector<std::shared_ptr<grpc::Channel>> channels;
+  const int connections_before = OwnConnectionsTo(sync_port);  // the harness's own channel
+  for (int i = 0; runs("direct") && i < concurrency; ++i) {
+    grpc::ChannelArguments args;
+    args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+    args.SetInt("syncd.bench.connection", i);
+    channels.push_back(grpc::CreateCustomChannel(sync_address, grpc::InsecureChannelCredentials(), args));
+    if (!channels.back()->WaitForConnected(std::chrono::system_clock::now() + std::chrono::seconds(10))) {
+      syncd::bench::Fail("cannot connect to sync_service");
+    }
+    connection_stubs.push_back(syncd::v1::SyncService::NewStub(channels.back()));
+  }
+  const int direct_connections = OwnConnectionsTo(sync_port) - connections_before;
+  // The usual way one gRPC client calls a server: every call a stream on one shared channel (connection).
+  std::vector<std::unique_ptr<syncd::v1::SyncService::Stub>> shared_stub;
+  shared_stub.push_back(
+      syncd::v1::SyncService::NewStub(grpc::CreateChannel(sync_address, grpc::InsecureChannelCredentials())));
+  auto run_direct = [&](const std::vector<std::unique_ptr<syncd::v1::SyncService::Stub>>& stubs,
+                        Phase& phase) {
+    const CpuUse before = cpu_now();
+    const absl::Time began = absl::Now();
+    phase.result = RunLoad(concurrency, warmup, duration,
+                           [&](int first, int in_flight, const Window& window, std::vector<double>& latencies,
+                               std::atomic<int64_t>& errors) {
+                             DriveGrpc(stubs, id, first, in_flight, window, latencies, errors);
+                           });
+    phase.cpu = cpu_since(before);
+    phase.wall_seconds = absl::ToDoubleSeconds(absl::Now() - began);
+  };
+  Phase direct;
+  Phase direct_shared;
+  if (runs("direct")) run_direct(connection_stubs, direct);
+  if (runs("shared")) run_direct(shared_stub, direct_shared);
+  connection_stubs.clear();
+  channels.clear();
 
   // Through the gateway: one keep-alive HTTP/1.1 connection per request in flight.
   const size_t colon = gateway_address.rfind(':');
   const HttpDriver http_driver(gateway_address.substr(0, colon),
                                std::atoi(gateway_address.substr(colon + 1).c_str()), path);
-  before = cpu_now();
-  began = absl::Now();
-  Result http =
-      RunLoad(concurrency, warmup, duration,
-              [&](int in_flight, const Window& window, std::vector<double>& latencies,
-                  std::atomic<int64_t>& errors) { http_driver(in_flight, window, latencies, errors); });
-  const CpuUse http_cpu = cpu_since(before);
-  const double http_wall = absl::ToDoubleSeconds(absl::Now() - began);
+  Phase http;
+  if (runs("gateway")) {
+    const CpuUse before = cpu_now();
+    const absl::Time began = absl::Now();
+    http.result =
+        RunLoad(concurrency, warmup, duration,
+                [&](int, int in_flight, const Window& window, std::vector<double>& latencies,
+                    std::atomic<int64_t>& errors) { http_driver(in_flight, window, latencies, errors); });
+    http.cpu = cpu_since(before);
+    http.wall_seconds = absl::ToDoubleSeconds(absl::Now() - began);
+  }
 
-  Print("direct gRPC GetIntegration", direct, direct_cpu, direct_wall);
-  Print("gateway GET /api/integrations/{id}", http, http_cpu, http_wall);
-  std::cout << absl::StrFormat("gateway/direct throughput: %.0f%%\n",
-                               100.0 * http.throughput() / direct.throughput());
+  if (runs("direct")) Print(absl::StrFormat("direct gRPC, %d connections", direct_connections), direct);
+  if (runs("shared")) {
+    Print(absl::StrFormat("direct gRPC, %d streams on one connection", concurrency), direct_shared);
+  }
+  if (runs("gateway")) Print(absl::StrFormat("gateway, %d connections", concurrency), http);
+  if (runs("direct") && runs("gateway")) {
+    std::cout << absl::StrFormat(
+        "gateway/direct throughput: %.0f%% (issue 5's definition: %d connections each side)\n",
+        100.0 * http.result.throughput() / direct.result.throughput(), concurrency);
+  }
+  if (runs("shared") && runs("gateway")) {
+    std::cout << absl::StrFormat(
+        "gateway/direct throughput against one multiplexed gRPC connection: %.0f%%\n",
+        100.0 * http.result.throughput() / direct_shared.result.throughput());
+  }
 
-  if (std::system("command -v wrk >/dev/null 2>&1") == 0) {
+  if (runs("wrk") && std::system("command -v wrk >/dev/null 2>&1") == 0) {
     const std::string cmd =
         absl::StrCat("wrk -t2 -c", concurrency, " -d", seconds, "s --latency http://", gateway_address, path);
     std::cout << "\n$ " << cmd << "\n" << std::flush;

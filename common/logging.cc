@@ -1,12 +1,13 @@
 #include "common/logging.h"
 
 #include <cstdio>
+#include <mutex>
 #include <string_view>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
-#include "spdlog/sinks/stdout_sinks.h"
+#include "spdlog/sinks/base_sink.h"
 #include "spdlog/spdlog.h"
 
 namespace syncd {
@@ -157,6 +158,19 @@ class JsonLogFormatter final : public spdlog::formatter {
   const std::string service_;
 };
 
+// stderr through its stdio buffer. spdlog's own stderr sink calls fflush after every line (one write(2) per
+// line: a few µs of a busy service's request, and a system call per RPC); this one leaves flushing to the
+// logger (flush_on, flush_every) and to the process's exit.
+class BufferedStderrSink final : public spdlog::sinks::base_sink<std::mutex> {
+ protected:
+  void sink_it_(const spdlog::details::log_msg& msg) override {
+    spdlog::memory_buf_t formatted;
+    formatter_->format(msg, formatted);
+    std::fwrite(formatted.data(), 1, formatted.size(), stderr);
+  }
+  void flush_() override { std::fflush(stderr); }
+};
+
 }  // namespace
 
 std::unique_ptr<spdlog::formatter> MakeJsonLogFormatter(std::string service) {
@@ -174,7 +188,8 @@ absl::Status InitLogging(const std::string& service, const std::string& format, 
   // stderr is unbuffered: one write(2) per line. Buffer it; flush_on/flush_every below bound the delay.
   static char buffer[1 << 16];
   std::setvbuf(stderr, buffer, _IOFBF, sizeof(buffer));
-  auto logger = spdlog::stderr_logger_mt(service);
+  auto logger = std::make_shared<spdlog::logger>(service, std::make_shared<BufferedStderrSink>());
+  spdlog::register_logger(logger);  // for flush_every
   if (format == "json") {
     logger->set_formatter(MakeJsonLogFormatter(service));
   } else {

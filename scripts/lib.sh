@@ -38,6 +38,7 @@ SYNCD_APT_PACKAGES=(
   libcpp-httplib-dev
   libboost1.81-dev
   zlib1g-dev
+  libgoogle-perftools-dev
   libssl-dev
   nlohmann-json3-dev
   prometheus-cpp-dev

@@ -3,6 +3,7 @@
 // and JSON log lines that parse and carry the integration and run ids (and the caller's request id).
 
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -164,18 +165,24 @@ class JsonLogsTest : public SyncLoopTest {
 };
 
 // Every line of the file as JSON; fails the test on a line that is not a JSON object.
-std::vector<nlohmann::json> JsonLines(const std::string& path) {
-  std::ifstream in(path);
+// The complete lines of `text` (`source` names it in failures), each a JSON log object. A last line without
+// its newline is still being written (logs are buffered, flushed every second) and is left out.
+std::vector<nlohmann::json> JsonLinesOf(const std::string& text, const std::string& source) {
   std::vector<nlohmann::json> out;
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.empty()) continue;
+  absl::string_view complete(text);
+  complete = complete.substr(0, complete.rfind('\n') + 1);  // npos + 1 == 0: nothing complete yet
+  for (absl::string_view line : absl::StrSplit(complete, '\n', absl::SkipEmpty())) {
     nlohmann::json j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
     EXPECT_TRUE(j.is_object() && j.contains("ts") && j.contains("level") && j.contains("msg"))
-        << path << ": not a JSON log line: " << line;
+        << source << ": not a JSON log line: " << line;
     if (j.is_object()) out.push_back(std::move(j));
   }
   return out;
+}
+
+std::vector<nlohmann::json> JsonLines(const std::string& path) {
+  std::ifstream in(path);
+  return JsonLinesOf(std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()), path);
 }
 
 bool HasLine(const std::vector<nlohmann::json>& lines, const std::string& msg_prefix,
@@ -269,13 +276,10 @@ TEST_F(JsonLogsTest, GatewayCountsRequestsByRouteAndPassesItsRequestIdToSyncServ
                    {{"method", "/syncd.v1.SyncService/CreateIntegration"}, {"request_id", "req-http-42"}});
   })) << service().LogTail();
   std::vector<nlohmann::json> gateway_lines;
-  for (absl::string_view line : absl::StrSplit((*gateway)->Log(), '\n', absl::SkipEmpty())) {
-    nlohmann::json j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
-    EXPECT_TRUE(j.is_object()) << "not a JSON log line: " << line;
-    if (j.is_object()) gateway_lines.push_back(std::move(j));
-  }
-  EXPECT_TRUE(HasLine(gateway_lines, "http", {{"request_id", "req-http-42"}, {"status", "200"}}))
-      << (*gateway)->LogTail();
+  EXPECT_TRUE(Eventually(kWait, [&] {
+    gateway_lines = JsonLinesOf((*gateway)->Log(), "gateway log");
+    return HasLine(gateway_lines, "http", {{"request_id", "req-http-42"}, {"status", "200"}});
+  })) << (*gateway)->LogTail();
 }
 
 }  // namespace
