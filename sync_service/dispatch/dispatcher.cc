@@ -248,8 +248,9 @@ void Dispatcher::DispatchLoop() {
                        r.integration_id, r.run_id, r.error_code);
           if (r.error_code == "WORKER_LOST") ++lost;
         }
-        if (lost > 0)
+        if (lost > 0) {
           spdlog::warn("{} runs failed as WORKER_LOST: their lease ended without a heartbeat", lost);
+        }
         if (static_cast<size_t>(lost) < failed->size()) {
           spdlog::warn("{} runs failed as TIMEOUT: still running {} past their deadline",
                        failed->size() - lost, absl::FormatDuration(options_.sync_deadline_grace));

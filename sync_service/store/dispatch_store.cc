@@ -89,8 +89,9 @@ absl::StatusOr<Claimed> DispatchStore::Claim(const std::vector<std::string>& slo
   const double timeout_s = absl::ToDoubleSeconds(default_timeout);
   return pool_.Transact<Claimed>([&](pqxx::work& tx) {
     pqxx::row begin = tx.exec_prepared1(sql::kClaimBegin.name);
-    const schedule::ConcurrencyLimits in_force =
-        schedule::Strictest(limits_, {begin[7].as<int32_t>(), begin[8].as<int32_t>()});
+    const schedule::ConcurrencyLimits in_force = schedule::Strictest(
+        limits_,
+        {begin["max_concurrent_syncs"].as<int32_t>(), begin["max_concurrent_syncs_per_host"].as<int32_t>()});
     if (!in_force.any()) {
       const absl::Time now = clock_.Now();
       return ClaimUnlimited(tx, slots, absl::ToUnixMicros(now), absl::ToUnixMicros(now + lease), timeout_s);

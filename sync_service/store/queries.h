@@ -175,10 +175,10 @@ inline const Statement kClaimPendingRuns = {
         "SELECT ") + kRunColumns + kAssignmentColumns + " FROM u r JOIN integrations i ON i.id = r.integration_id"};
 
 // A claim's new runs (CTE n: integration id, run_id; the ids are made by sync_service, one per slot, see
-// domain::NewRunId) become the integrations' active runs. The row lock
-// on the integration and SYNCD_NOT_IN_FLIGHT keep this from conflicting; but they read a snapshot taken
-// when the statement began, so a run that another replica or a manual trigger committed since could be
-// missed: the primary key of active_runs is the last word, and the integration is passed over.
+// domain::NewRunId) become the integrations' active runs. The row lock on the integration and
+// SYNCD_NOT_IN_FLIGHT keep this from conflicting; but they read a snapshot taken when the statement began,
+// so a run that another replica or a manual trigger committed since could be missed: the primary key of
+// active_runs is the last word, and the integration is passed over.
 #define SYNCD_MARK_ACTIVE                                                                              \
   "  act AS (INSERT INTO active_runs (integration_id, run_id) SELECT n.id, n.run_id FROM n "            \
   "    ON CONFLICT (integration_id) DO NOTHING RETURNING run_id), "
@@ -195,8 +195,8 @@ inline const Statement kClaimDueRuns = {
         "WITH due AS (SELECT i.id, i.next_sync_at, i.retry_count, i.name, i.type, i.config FROM integrations i "
         "    WHERE i.sync_enabled AND i.next_sync_at <= " SYNCD_TS_IN(2) " " SYNCD_NOT_IN_FLIGHT("i") " "
         "    ORDER BY i.next_sync_at, i.id LIMIT cardinality($1::text[]) FOR UPDATE OF i SKIP LOCKED), "
-        "  n AS (SELECT due.*, row_number() OVER (ORDER BY due.next_sync_at, due.id) AS slot, "
-        "      ($6::uuid[])[row_number() OVER (ORDER BY due.next_sync_at, due.id)] AS run_id FROM due), "
+        "  n AS (SELECT due.*, row_number() OVER w AS slot, ($6::uuid[])[row_number() OVER w] AS run_id "
+        "    FROM due WINDOW w AS (ORDER BY due.next_sync_at, due.id)), "
         SYNCD_MARK_ACTIVE
         "  ins AS (INSERT INTO sync_runs AS r (id, integration_id, status, trigger, attempt, scheduled_for, "
         "        created_at, started_at, worker_id, lease_expires_at, replica_id, deadline_at) "
@@ -222,8 +222,10 @@ inline const Statement kClaimDueRuns = {
 inline const Statement kClaimBegin = {
     "claim_begin",
     "SELECT " SYNCD_PLAN_OPTIONS ", "
-    "COALESCE((SELECT min(max_concurrent_syncs) FROM replicas WHERE max_concurrent_syncs > 0), 0), "
-    "COALESCE((SELECT min(max_concurrent_syncs_per_host) FROM replicas WHERE max_concurrent_syncs_per_host > 0), 0)"};
+    "COALESCE((SELECT min(max_concurrent_syncs) FROM replicas WHERE max_concurrent_syncs > 0), 0) "
+    "  AS max_concurrent_syncs, "
+    "COALESCE((SELECT min(max_concurrent_syncs_per_host) FROM replicas WHERE max_concurrent_syncs_per_host > 0), 0) "
+    "  AS max_concurrent_syncs_per_host"};
 
 // The limits in force, for the status API (the same rule as kClaimBegin).
 inline const Statement kLimitsInForce = {
@@ -241,8 +243,7 @@ inline const Statement kRunningByHost = {
     "running_by_host",
     "SELECT COALESCE(r.target_host, (SELECT i.target_host FROM integrations i WHERE i.id = r.integration_id)) "
     "  AS host, count(*) AS running "
-    "FROM active_runs a JOIN sync_runs r ON r.id = a.run_id WHERE a.pending_since IS NULL "
-    "  AND r.status = 'RUNNING' GROUP BY 1"};
+    "FROM active_runs a JOIN sync_runs r ON r.id = a.run_id WHERE r.status = 'RUNNING' GROUP BY 1"};
 
 // Of the candidates, keeps those whose host still has room: the nth candidate of a host may start when
 // running($6 hosts, $7 counts) + n <= $8 (0: no per-host limit).
@@ -283,8 +284,8 @@ inline const Statement kClaimDueRunsLimited = {
         SYNCD_HOST_NOT_FULL("i")
         "    ORDER BY i.next_sync_at, i.id LIMIT cardinality($1::text[]) FOR UPDATE OF i SKIP LOCKED), "
         SYNCD_HOST_ROOM("due", "due.next_sync_at, due.id")
-        "  n AS (SELECT k.*, row_number() OVER (ORDER BY k.next_sync_at, k.id) AS slot, "
-        "      ($10::uuid[])[row_number() OVER (ORDER BY k.next_sync_at, k.id)] AS run_id FROM k), "
+        "  n AS (SELECT k.*, row_number() OVER w AS slot, ($10::uuid[])[row_number() OVER w] AS run_id "
+        "    FROM k WINDOW w AS (ORDER BY k.next_sync_at, k.id)), "
         SYNCD_MARK_ACTIVE
         "  ins AS (INSERT INTO sync_runs AS r (id, integration_id, status, trigger, attempt, scheduled_for, "
         "        created_at, started_at, worker_id, lease_expires_at, replica_id, target_host, deadline_at) "
@@ -380,7 +381,7 @@ inline const Statement kExpiredRuns = {
     "SELECT r.id::text AS id, r.worker_id, "
     "  (r.deadline_at + $3::float8 * interval '1 second' <= " SYNCD_TS_IN(1) ") IS TRUE AS past_deadline, "
     "  (extract(epoch FROM r.deadline_at - r.started_at))::bigint AS timeout_seconds "
-    "FROM active_runs a JOIN sync_runs r ON r.id = a.run_id WHERE a.pending_since IS NULL AND r.status = 'RUNNING' "
+    "FROM active_runs a JOIN sync_runs r ON r.id = a.run_id WHERE r.status = 'RUNNING' "
     "AND r.lease_expires_at < " SYNCD_TS_IN(1) " ORDER BY r.lease_expires_at LIMIT $2"};
 
 // Heartbeats: extends the leases of running runs held by worker $4, which now talks to replica $3, but never
