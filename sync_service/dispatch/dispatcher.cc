@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "spdlog/spdlog.h"
 #include "sync_service/api/convert.h"
@@ -154,7 +155,7 @@ Dispatcher::Load Dispatcher::CurrentLoad() const {
   for (const auto& s : sessions) {
     if (!s->hello_received() || !s->open()) continue;
     ++load.workers;
-    load.runs += static_cast<int>(s->HeldRuns().size());
+    load.runs += s->HeldRunCount();
   }
   return load;
 }
@@ -363,7 +364,7 @@ bool Dispatcher::ApplyResults(std::vector<PendingResult> batch) {
   std::vector<store::RunEnd> ends;
   ends.reserve(batch.size());
   for (const auto& p : batch) ends.push_back(p.end);
-  absl::StatusOr<std::map<std::string, std::string>> finished = store_.FinishRuns(ends);
+  absl::StatusOr<store::RunsFinished> finished = store_.FinishRuns(ends);
   if (!finished.ok()) {
     // Not acknowledged: keep them and try again; the worker also resends them after a reconnect.
     spdlog::warn("recording {} sync results failed: {}", batch.size(),
@@ -435,7 +436,7 @@ void Dispatcher::ApplyLeases(std::vector<LeaseRequest> batch) {
       spdlog::warn("extending leases of worker {}: {}", worker_id, std::string(alive.status().message()));
       continue;
     }
-    std::set<std::string> running(alive->begin(), alive->end());
+    const absl::flat_hash_set<std::string> running(alive->begin(), alive->end());
     std::vector<std::string> gone;
     for (const auto& id : req.run_ids) {
       if (running.count(id) == 0) gone.push_back(id);

@@ -203,7 +203,7 @@ std::vector<std::string> WorkerSession::EndedWhileHeld(const std::vector<std::st
 }
 
 void WorkerSession::Reported(const std::vector<std::string>& run_ids) {
-  const std::set<std::string> reported(run_ids.begin(), run_ids.end());
+  const absl::flat_hash_set<std::string> reported(run_ids.begin(), run_ids.end());
   absl::MutexLock lock(&mu_);
   for (auto it = ended_.begin(); it != ended_.end();) {
     if (reported.count(*it) > 0) {
@@ -211,8 +211,13 @@ void WorkerSession::Reported(const std::vector<std::string>& run_ids) {
       continue;
     }
     runs_.erase(*it);
-    it = ended_.erase(it);
+    ended_.erase(it++);
   }
+}
+
+int WorkerSession::HeldRunCount() const {
+  absl::MutexLock lock(&mu_);
+  return static_cast<int>(runs_.size());
 }
 
 std::vector<std::string> WorkerSession::HeldRuns() const {

@@ -8,10 +8,10 @@
 
 #include <deque>
 #include <memory>
-#include <set>
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "syncd/v1/worker_service.grpc.pb.h"
@@ -49,6 +49,7 @@ class WorkerSession {
   void AddRuns(const std::vector<std::string>& run_ids);
   void RemoveRuns(const std::vector<std::string>& run_ids);
   std::vector<std::string> HeldRuns() const;
+  int HeldRunCount() const;
   // Runs of this session that ended without the worker (their lease ran out, or sync_service failed them
   // at their deadline) while the worker still reports holding them: a connector that ignores cancellation
   // still occupies its slot, so they keep theirs until the worker stops reporting them. Returns the runs
@@ -81,8 +82,8 @@ class WorkerSession {
   bool draining_ ABSL_GUARDED_BY(mu_) = false;
   bool drain_confirmed_ ABSL_GUARDED_BY(mu_) = false;
   Identity identity_ ABSL_GUARDED_BY(mu_);
-  std::set<std::string> runs_ ABSL_GUARDED_BY(mu_);
-  std::set<std::string> ended_ ABSL_GUARDED_BY(mu_);  // a subset of runs_, see EndedWhileHeld
+  absl::flat_hash_set<std::string> runs_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_set<std::string> ended_ ABSL_GUARDED_BY(mu_);  // a subset of runs_, see EndedWhileHeld
 };
 
 // What the reactor reports. Implementations must not block: queue and return.

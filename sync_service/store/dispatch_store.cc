@@ -3,6 +3,7 @@
 #include <map>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/random/random.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -185,15 +186,18 @@ absl::StatusOr<std::optional<absl::Time>> DispatchStore::NextDue(const std::vect
   });
 }
 
-absl::StatusOr<std::map<std::string, std::string>> DispatchStore::FinishRuns(
-    const std::vector<RunEnd>& ends) {
-  if (ends.empty()) return std::map<std::string, std::string>{};
+absl::StatusOr<RunsFinished> DispatchStore::FinishRuns(const std::vector<RunEnd>& ends) {
+  if (ends.empty()) return RunsFinished{};
+  // Run ids are UUIDv7 texts that share their first dozen characters within a batch: hash maps, not ordered
+  // ones, which would compare those prefixes at every step.
   std::vector<std::string> ids;
   std::vector<std::optional<std::string>> statuses, codes, messages, suggestions;
   std::vector<std::optional<int64_t>> completed;
   std::vector<std::optional<int32_t>> records;
   std::vector<bool> only_if_expired;
-  std::map<std::string, const RunEnd*> by_id;
+  absl::flat_hash_map<absl::string_view, const RunEnd*> by_id;
+  by_id.reserve(ends.size());
+  ids.reserve(ends.size());
   for (const RunEnd& e : ends) {
     if (!by_id.emplace(e.run_id, &e).second) continue;  // the same result twice in one batch
     ids.push_back(e.run_id);
@@ -211,108 +215,117 @@ absl::StatusOr<std::map<std::string, std::string>> DispatchStore::FinishRuns(
     only_if_expired.push_back(e.only_if_expired);
   }
   const int64_t now_us = absl::ToUnixMicros(clock_.Now());
-  std::map<std::string, FinishedRun> observed;  // by integration id
-  absl::StatusOr<std::map<std::string, std::string>> result =
-      pool_.Transact<std::map<std::string, std::string>>(
-          [&](pqxx::work& tx) -> absl::StatusOr<std::map<std::string, std::string>> {
-            observed.clear();
-            tx.exec_prepared1(sql::kCustomPlans.name);
-            const std::string id_array = TextArray(ids);
-            pqxx::result finished =
-                tx.exec_prepared(sql::kFinishRuns.name, id_array, TextArray(statuses), IntArray(completed),
-                                 IntArray(records), TextArray(codes), TextArray(messages),
-                                 TextArray(suggestions), now_us, BoolArray(only_if_expired));
+  std::vector<FinishedRun> observed;
+  absl::StatusOr<RunsFinished> result =
+      pool_.Transact<RunsFinished>([&](pqxx::work& tx) -> absl::StatusOr<RunsFinished> {
+        observed.clear();
+        tx.exec_prepared1(sql::kCustomPlans.name);
+        const std::string id_array = TextArray(ids);
+        pqxx::result finished =
+            tx.exec_prepared(sql::kFinishRuns.name, id_array, TextArray(statuses), IntArray(completed),
+                             IntArray(records), TextArray(codes), TextArray(messages), TextArray(suggestions),
+                             now_us, BoolArray(only_if_expired));
 
-            // integration id -> (run id, schedule state as read, row version read).
-            struct Pending {
-              std::string run_id;
-              schedule::ScheduleState state;
-              std::string version;
-            };
-            std::map<std::string, Pending> pending;
-            std::map<std::string, std::string> done;
-            Columns c;
-            for (const auto& row : finished) {
-              const std::string run_id = c(row, "id").as<std::string>();
-              const std::string integration_id = c(row, "integration_id").as<std::string>();
-              done[run_id] = integration_id;
-              if (finished_observer_) observed[integration_id] = FinishedFromRow(row, *by_id.at(run_id), c);
-              pending[integration_id] = {
-                  run_id,
-                  {Opt<int32_t>(c(row, "sync_interval_seconds")), c(row, "sync_enabled").as<bool>(),
-                   c(row, "retry_count").as<int32_t>()},
-                  c(row, "version").as<std::string>()};
+        // An integration's schedule after its run: the state as read, and the row version (xmin) read.
+        struct Pending {
+          std::string integration_id;
+          const RunEnd* end;
+          schedule::ScheduleState state;
+          std::string version;
+          FinishedRun* observed;  // or null
+        };
+        std::vector<Pending> pending;
+        pending.reserve(finished.size());
+        RunsFinished done;
+        done.reserve(finished.size());
+        if (finished_observer_) observed.reserve(finished.size());
+        Columns c;
+        for (const auto& row : finished) {
+          std::string run_id = c(row, "id").as<std::string>();
+          std::string integration_id = c(row, "integration_id").as<std::string>();
+          const RunEnd* end = by_id.at(run_id);
+          FinishedRun* seen = nullptr;
+          if (finished_observer_) seen = &observed.emplace_back(FinishedFromRow(row, *end, c));
+          pending.push_back({integration_id, end,
+                             schedule::ScheduleState{Opt<int32_t>(c(row, "sync_interval_seconds")),
+                                                     c(row, "sync_enabled").as<bool>(),
+                                                     c(row, "retry_count").as<int32_t>()},
+                             c(row, "version").as<std::string>(), seen});
+          done.emplace(std::move(run_id), std::move(integration_id));
+        }
+        // One run per integration is active, so each integration is here once. In id order: concurrent
+        // transactions then lock integrations in the same order.
+        std::sort(pending.begin(), pending.end(),
+                  [](const Pending& a, const Pending& b) { return a.integration_id < b.integration_id; });
+        // Optimistically against the versions read; what an admin changed meanwhile is redone under a lock.
+        for (int round = 0; round < 2 && !pending.empty(); ++round) {
+          if (round == 1) {
+            absl::flat_hash_map<std::string, Pending*> changed;
+            std::vector<std::string> changed_ids;
+            for (Pending& p : pending) {
+              changed.emplace(p.integration_id, &p);
+              changed_ids.push_back(p.integration_id);
             }
-            // Optimistically against the versions read; what an admin changed meanwhile is redone under a
-            // lock.
-            for (int round = 0; round < 2 && !pending.empty(); ++round) {
-              if (round == 1) {
-                std::vector<std::string> changed;
-                for (const auto& [id, _] : pending) changed.push_back(id);
-                for (const auto& row : tx.exec_prepared(sql::kLockSchedules.name, TextArray(changed))) {
-                  Pending& p = pending.at(row["id"].as<std::string>());
-                  p.state = {Opt<int32_t>(row["sync_interval_seconds"]), row["sync_enabled"].as<bool>(),
-                             row["retry_count"].as<int32_t>()};
-                  p.version = row["version"].as<std::string>();
-                }
-              }
-              std::vector<std::string> integration_ids, versions;
-              std::vector<std::optional<int64_t>> next_us, last_us;
-              std::vector<std::optional<int32_t>> retry_counts;
-              std::vector<bool> enabled;
-              std::vector<std::optional<std::string>> paused_reasons, last_status, last_error;
-              for (const auto& [integration_id, p] : pending) {
-                const schedule::RunFinish& finish = by_id.at(p.run_id)->finish;
-                const schedule::ScheduleAfterRun after =
-                    schedule::AfterRun(p.state, finish, policy_, uniform01_);
-                if (auto o = observed.find(integration_id); o != observed.end()) {
-                  o->second.paused = after.paused_reason.has_value();
-                  o->second.retry_scheduled = !finish.success && !o->second.paused && after.retry_count > 0;
-                }
-                integration_ids.push_back(integration_id);
-                versions.push_back(p.version);
-                next_us.push_back(MicrosOf(after.next_sync_at));
-                retry_counts.push_back(after.retry_count);
-                enabled.push_back(after.sync_enabled);
-                paused_reasons.push_back(after.paused_reason);
-                last_us.push_back(absl::ToUnixMicros(finish.completed_at));
-                last_status.push_back(std::string(finish.success ? "SUCCESS" : "FAILED"));
-                last_error.push_back(finish.success ? std::nullopt
-                                                    : std::optional<std::string>(finish.error_message));
-              }
-              for (const auto& row :
-                   tx.exec_prepared(sql::kUpdateSchedules.name, TextArray(integration_ids), IntArray(next_us),
-                                    IntArray(retry_counts), BoolArray(enabled), TextArray(paused_reasons),
-                                    IntArray(last_us), TextArray(last_status), TextArray(last_error),
-                                    TextArray(versions))) {
-                pending.erase(row[0].as<std::string>());
-              }
+            for (const auto& row : tx.exec_prepared(sql::kLockSchedules.name, TextArray(changed_ids))) {
+              Pending& p = *changed.at(row["id"].as<std::string>());
+              p.state = {Opt<int32_t>(row["sync_interval_seconds"]), row["sync_enabled"].as<bool>(),
+                         row["retry_count"].as<int32_t>()};
+              p.version = row["version"].as<std::string>();
             }
-            if (!pending.empty()) {
-              // Under the lock the versions match; only a deleted integration (its runs went with it) gets
-              // here.
-              return absl::AbortedError("integrations changed while their runs finished; retrying");
+          }
+          std::vector<std::string> integration_ids, versions;
+          std::vector<std::optional<int64_t>> next_us, last_us;
+          std::vector<std::optional<int32_t>> retry_counts;
+          std::vector<bool> enabled;
+          std::vector<std::optional<std::string>> paused_reasons, last_status, last_error;
+          for (const Pending& p : pending) {
+            const schedule::RunFinish& finish = p.end->finish;
+            const schedule::ScheduleAfterRun after = schedule::AfterRun(p.state, finish, policy_, uniform01_);
+            if (p.observed != nullptr) {
+              p.observed->paused = after.paused_reason.has_value();
+              p.observed->retry_scheduled = !finish.success && !p.observed->paused && after.retry_count > 0;
             }
-            if (!done.empty()) tx.exec_prepared(sql::kNotifyDispatch.name);
-            if (done.size() < ids.size()) {
-              std::vector<std::string> late_ids;
-              std::vector<std::string> notes;
-              for (const std::string& id : ids) {
-                if (done.count(id) > 0 || by_id.at(id)->only_if_expired) continue;
-                late_ids.push_back(id);
-                notes.push_back(LateNote(by_id.at(id)->finish));
-              }
-              if (!late_ids.empty())
-                tx.exec_prepared0(sql::kNoteLateResults.name, TextArray(late_ids), TextArray(notes));
-            }
-            return done;
-          });
-  if (result.ok() && finished_observer_ && !observed.empty()) {
-    std::vector<FinishedRun> runs;
-    runs.reserve(observed.size());
-    for (auto& [_, run] : observed) runs.push_back(std::move(run));
-    finished_observer_(runs);
-  }
+            integration_ids.push_back(p.integration_id);
+            versions.push_back(p.version);
+            next_us.push_back(MicrosOf(after.next_sync_at));
+            retry_counts.push_back(after.retry_count);
+            enabled.push_back(after.sync_enabled);
+            paused_reasons.push_back(after.paused_reason);
+            last_us.push_back(absl::ToUnixMicros(finish.completed_at));
+            last_status.push_back(std::string(finish.success ? "SUCCESS" : "FAILED"));
+            last_error.push_back(finish.success ? std::nullopt
+                                                : std::optional<std::string>(finish.error_message));
+          }
+          absl::flat_hash_set<std::string> updated;
+          for (const auto& row : tx.exec_prepared(
+                   sql::kUpdateSchedules.name, TextArray(integration_ids), IntArray(next_us),
+                   IntArray(retry_counts), BoolArray(enabled), TextArray(paused_reasons), IntArray(last_us),
+                   TextArray(last_status), TextArray(last_error), TextArray(versions))) {
+            updated.insert(row[0].as<std::string>());
+          }
+          pending.erase(std::remove_if(pending.begin(), pending.end(),
+                                       [&](const Pending& p) { return updated.count(p.integration_id) > 0; }),
+                        pending.end());
+        }
+        if (!pending.empty()) {
+          // Under the lock the versions match; only a deleted integration (its runs went with it) gets here.
+          return absl::AbortedError("integrations changed while their runs finished; retrying");
+        }
+        if (!done.empty()) tx.exec_prepared(sql::kNotifyDispatch.name);
+        if (done.size() < ids.size()) {
+          std::vector<std::string> late_ids;
+          std::vector<std::string> notes;
+          for (const std::string& id : ids) {
+            if (done.count(id) > 0 || by_id.at(id)->only_if_expired) continue;
+            late_ids.push_back(id);
+            notes.push_back(LateNote(by_id.at(id)->finish));
+          }
+          if (!late_ids.empty())
+            tx.exec_prepared0(sql::kNoteLateResults.name, TextArray(late_ids), TextArray(notes));
+        }
+        return done;
+      });
+  if (result.ok() && finished_observer_ && !observed.empty()) finished_observer_(observed);
   return result;
 }
 
@@ -388,7 +401,7 @@ absl::StatusOr<std::vector<ReapedRun>> DispatchStore::FailExpiredLeases(int limi
   });
   if (!expired.ok()) return expired.status();
   if (expired->empty()) return std::vector<ReapedRun>{};
-  absl::StatusOr<std::map<std::string, std::string>> finished = FinishRuns(*expired);
+  absl::StatusOr<RunsFinished> finished = FinishRuns(*expired);
   if (!finished.ok()) return finished.status();
   std::vector<ReapedRun> reaped;
   for (const RunEnd& e : *expired) {

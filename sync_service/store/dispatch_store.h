@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "common/clock.h"
 #include "common/pg_pool.h"
@@ -87,6 +88,9 @@ struct FinishedRun {
   bool retry_scheduled = false;
   bool paused = false;
 };
+// Run id -> integration id of the runs a FinishRuns call ended.
+using RunsFinished = absl::flat_hash_map<std::string, std::string>;
+
 using FinishedObserver = std::function<void(const std::vector<FinishedRun>&)>;
 
 // A run the reaper failed.
@@ -136,7 +140,7 @@ class DispatchStore {
   // Finishes the runs and moves their integrations' schedules on. Returns run id -> integration id of the
   // runs this call finished; the others had finished already (a repeated or late result) and are left as
   // they were.
-  absl::StatusOr<std::map<std::string, std::string>> FinishRuns(const std::vector<RunEnd>& ends);
+  absl::StatusOr<RunsFinished> FinishRuns(const std::vector<RunEnd>& ends);
 
   // Upserts a run's record batch in one transaction and records its counts. A batch already applied (same
   // run and sequence) is not applied again; its counts are returned. FAILED_PRECONDITION when the run is
