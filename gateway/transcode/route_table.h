@@ -16,6 +16,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "gateway/transcode/default_fields.h"
 #include "gateway/transcode/path_template.h"
 
 namespace syncd::gateway::transcode {
@@ -36,6 +37,8 @@ struct Route {
   bool server_streaming = false;
   // Resolves the types of the method's pool for the JSON conversions (shared by the pool's routes).
   std::shared_ptr<google::protobuf::util::TypeResolver> types;
+  // Whether a response's JSON needs protobuf's default-filling pass (shared by the routes of a type).
+  std::shared_ptr<const DefaultFieldsCheck> response_defaults;
 };
 
 // A service whose annotated methods become routes, and the factory that makes its messages (the generated

@@ -68,11 +68,12 @@ std::optional<HttpError> ParseJsonInto(const Route& route, absl::string_view jso
   return std::nullopt;
 }
 
-// JSON of a serialized message of `type`, through the route's cached types.
+// JSON of a serialized message of `type`, through the route's cached types. Fields without presence are
+// printed with their defaults; `defaults` (of `type`, or null) tells when the bytes already hold them all.
 ResponseBody BinaryJson(const Route& route, const google::protobuf::Descriptor& type,
-                        const std::string& binary) {
+                        const std::string& binary, const DefaultFieldsCheck* defaults) {
   util::JsonPrintOptions options;
-  options.always_print_primitive_fields = true;
+  options.always_print_primitive_fields = defaults == nullptr || defaults->MayAddDefaults(binary);
   ResponseBody out;
   if (!util::BinaryToJsonString(route.types.get(), TypeUrl(type), binary, &out.json, options).ok()) {
     // Bytes that do not parse, or an Any holding a type the gateway cannot resolve.
@@ -158,7 +159,7 @@ ResponseBody ResponseJsonFromBinary(const Route& route, const std::string& binar
       return ResponseBody{500, ErrorJson(kInternal, "the response does not parse", "")};
     return ResponseJson(route, *response);
   }
-  return BinaryJson(route, *route.method->output_type(), binary);
+  return BinaryJson(route, *route.method->output_type(), binary, route.response_defaults.get());
 }
 
 ResponseBody ResponseJson(const Route& route, const Message& response) {
@@ -169,7 +170,9 @@ ResponseBody ResponseJson(const Route& route, const Message& response) {
       printed = &response.GetReflection()->GetMessage(response, field);
     }
   }
-  return BinaryJson(route, *printed->GetDescriptor(), printed->SerializeAsString());
+  const std::string binary = printed->SerializeAsString();
+  return BinaryJson(route, *printed->GetDescriptor(), binary,
+                    printed == &response ? route.response_defaults.get() : nullptr);
 }
 
 int HttpStatusFromGrpcCode(int grpc_code) {

@@ -122,11 +122,14 @@ TEST_F(TranscoderTest, ResponsesPrintDefaultsButNotUnsetOptionals) {
   integration.set_id("abc");
   integration.set_name("Orders");
   integration.mutable_sync_interval()->set_null_value(google::protobuf::NULL_VALUE);
+  integration.set_retry_count(0);  // explicit presence: set to 0, as sync_service always sets it
   const ResponseBody body = ResponseJson(*route, integration);
   EXPECT_EQ(body.http_status, 200);
   const std::string& json = body.json;
   EXPECT_THAT(json, HasSubstr(R"("syncInterval":null)"));
   EXPECT_THAT(json, HasSubstr(R"("retryCount":0)"));
+  // Fields without presence print their defaults.
+  EXPECT_THAT(json, HasSubstr(R"("status":"STATUS_UNSPECIFIED")"));
   EXPECT_THAT(json, ::testing::Not(HasSubstr("lastSyncError")));
   EXPECT_THAT(json, ::testing::Not(HasSubstr("nextSyncAt")));
 }
