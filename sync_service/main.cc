@@ -98,6 +98,13 @@ ABSL_FLAG(absl::Duration, min_sync_interval,
           "Shortest syncInterval the API accepts; lower it only for demos and tests "
           "[env SYNC_SERVICE_MIN_SYNC_INTERVAL]");
 ABSL_FLAG(
+    absl::Duration, history_retention, syncd::EnvOr("SYNC_SERVICE_HISTORY_RETENTION", absl::Hours(24 * 90)),
+    "Finished runs older than this are deleted from the sync history, with their record batches; 0 keeps "
+    "the history forever [env SYNC_SERVICE_HISTORY_RETENTION]");
+ABSL_FLAG(absl::Duration, history_prune_interval,
+          syncd::EnvOr("SYNC_SERVICE_HISTORY_PRUNE_INTERVAL", absl::Minutes(10)),
+          "How often to look for runs past --history_retention [env SYNC_SERVICE_HISTORY_PRUNE_INTERVAL]");
+ABSL_FLAG(
     std::string, port_file, "",
     "When set, write the bound host:port to this file once serving (for tests and scripts) [flag only]");
 ABSL_FLAG(std::string, metrics_listen,
@@ -214,6 +221,13 @@ int Run() {
     spdlog::error("--dispatch_batch must be at least 1");
     return 2;
   }
+  if (absl::GetFlag(FLAGS_history_retention) < absl::ZeroDuration() ||
+      absl::GetFlag(FLAGS_history_prune_interval) <= absl::ZeroDuration()) {
+    spdlog::error(
+        "--history_retention must be at least 0 (0 keeps the history forever) and "
+        "--history_prune_interval positive");
+    return 2;
+  }
   const std::string metrics_listen = absl::GetFlag(FLAGS_metrics_listen);
   absl::StatusOr<std::pair<std::string, int>> metrics_address;
   if (!metrics_listen.empty()) {
@@ -263,6 +277,8 @@ int Run() {
   dispatch_options.default_sync_timeout = absl::GetFlag(FLAGS_default_sync_timeout);
   dispatch_options.sync_deadline_grace = absl::GetFlag(FLAGS_sync_deadline_grace);
   dispatch_options.max_batch = absl::GetFlag(FLAGS_dispatch_batch);
+  dispatch_options.history_retention = absl::GetFlag(FLAGS_history_retention);
+  dispatch_options.prune_interval = absl::GetFlag(FLAGS_history_prune_interval);
   dispatch_options.reap_interval = std::max(absl::Milliseconds(200), dispatch_options.lease / 10);
   metrics::Metrics metrics("sync_service", SYNCD_VERSION);
   dispatch::SyncMetrics sync_metrics(metrics.registry());

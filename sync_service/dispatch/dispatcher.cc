@@ -228,6 +228,7 @@ int Dispatcher::ClaimAndAssign() {
 void Dispatcher::DispatchLoop() {
   absl::Time next_reap = clock_.Now();
   absl::Time next_presence = clock_.Now();
+  absl::Time next_prune = clock_.Now();
   const absl::Duration stale_after = options_.presence_interval * 3;
   while (true) {
     {
@@ -262,6 +263,20 @@ void Dispatcher::DispatchLoop() {
                              ? absl::ZeroDuration()
                              : options_.reap_interval);
     }
+    if (options_.history_retention > absl::ZeroDuration() && now >= next_prune) {
+      // A slice per pass, so that a large backlog (the first prune after turning retention on) does not
+      // hold dispatching back; a full slice means there may be more: look again at once.
+      const absl::Time cutoff = now - options_.history_retention;
+      absl::StatusOr<int> pruned = store_.PruneHistory(cutoff, options_.max_batch);
+      if (!pruned.ok()) {
+        spdlog::warn("pruning the sync history: {}", std::string(pruned.status().message()));
+      } else if (*pruned > 0) {
+        spdlog::info("pruned {} runs that finished before {} (--history_retention={})", *pruned,
+                     absl::FormatTime(cutoff), absl::FormatDuration(options_.history_retention));
+      }
+      next_prune = now + ((pruned.ok() && *pruned == options_.max_batch) ? absl::ZeroDuration()
+                                                                         : options_.prune_interval);
+    }
     if (now >= next_presence) {
       if (absl::Status s = store_.Heartbeat(LiveWorkers(), stale_after); !s.ok()) {
         spdlog::warn("refreshing presence: {}", std::string(s.message()));
@@ -293,6 +308,7 @@ void Dispatcher::DispatchLoop() {
       }
     }
     deadline = std::min({deadline, next_reap, next_presence});
+    if (options_.history_retention > absl::ZeroDuration()) deadline = std::min(deadline, next_prune);
     absl::MutexLock lock(&mu_);
     auto woken = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) { return wake_ || stopping_; };
     mu_.AwaitWithDeadline(absl::Condition(&woken), absl::Now() + (deadline - clock_.Now()));

@@ -47,6 +47,10 @@ struct DispatcherOptions {
   // How long past its deadline a run may stay RUNNING for its worker to stop it and report; after that the
   // run's lease is no longer extended and it fails as TIMEOUT.
   absl::Duration sync_deadline_grace = absl::Minutes(1);
+  // Finished runs older than this are deleted from the history, with their record batches (zero: kept
+  // forever). Checked every prune_interval, in slices of max_batch runs.
+  absl::Duration history_retention = absl::Hours(24 * 90);
+  absl::Duration prune_interval = absl::Minutes(10);
   // Most runs claimed or finished in one transaction.
   int max_batch = 512;
   // Counts the syncs started (optional).

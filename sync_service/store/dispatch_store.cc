@@ -427,6 +427,12 @@ absl::StatusOr<std::vector<std::string>> DispatchStore::ExtendLeases(const std::
   });
 }
 
+absl::StatusOr<int> DispatchStore::PruneHistory(absl::Time cutoff, int limit) {
+  return pool_.Transact<int>([&](pqxx::work& tx) {
+    return tx.exec_prepared1(sql::kPruneHistory.name, absl::ToUnixMicros(cutoff), limit)[0].as<int>();
+  });
+}
+
 absl::Status DispatchStore::Heartbeat(const std::vector<WorkerInfo>& workers, absl::Duration stale_after) {
   const absl::Time now = clock_.Now();
   return pool_
@@ -441,6 +447,7 @@ absl::Status DispatchStore::Heartbeat(const std::vector<WorkerInfo>& workers, ab
         const int64_t stale_us = absl::ToUnixMicros(now - stale_after);
         tx.exec_prepared0(sql::kDeleteStaleWorkers.name, stale_us);
         tx.exec_prepared0(sql::kDeleteStaleReplicas.name, stale_us);
+        tx.exec_prepared0(sql::kFoldRunTotals.name);
         return true;
       })
       .status();

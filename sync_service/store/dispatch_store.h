@@ -157,6 +157,10 @@ class DispatchStore {
                                                         const std::string& worker_id, absl::Duration lease,
                                                         absl::Duration deadline_grace);
 
+  // History retention: deletes up to `limit` runs that finished before `cutoff`, oldest first, with their
+  // record batches. Returns how many went; `limit` of them means there may be more.
+  absl::StatusOr<int> PruneHistory(absl::Time cutoff, int limit);
+
   // Presence: this replica and its workers are alive; rows not refreshed for `stale_after` are removed.
   absl::Status Heartbeat(const std::vector<WorkerInfo>& workers, absl::Duration stale_after);
   absl::Status WorkerConnected(const WorkerInfo& worker);

@@ -74,7 +74,11 @@ inline const Statement kUpdateIntegration = {
 // Deleting an integration: lock it (so no run can start meanwhile), delete its runs, then the row.
 inline const Statement kDeleteRunsOfIntegration = {
     "delete_runs_of_integration",
-    "WITH a AS (DELETE FROM active_runs WHERE integration_id = $1) DELETE FROM sync_runs WHERE integration_id = $1"};
+    "WITH a AS (DELETE FROM active_runs WHERE integration_id = $1), "
+    "  d AS (DELETE FROM sync_runs WHERE integration_id = $1 RETURNING status) "
+    "INSERT INTO run_totals (total, successful, failed) "
+    "SELECT -count(*), -count(*) FILTER (WHERE d.status = 'SUCCESS'), -count(*) FILTER (WHERE d.status = 'FAILED') "
+    "FROM d HAVING count(*) > 0"};
 inline const Statement kDeleteIntegration = {"delete_integration",
                                              "DELETE FROM integrations WHERE id = $1 RETURNING id"};
 
@@ -90,7 +94,8 @@ inline const Statement kInsertPendingRun = {
         "WITH r AS (INSERT INTO sync_runs (integration_id, status, trigger, attempt, scheduled_for, created_at) "
         "    VALUES ($1, 'PENDING', $2, $3, " SYNCD_TS_IN(4) ", " SYNCD_TS_IN(5) ") RETURNING *), "
         "  a AS (INSERT INTO active_runs (integration_id, run_id, pending_since) "
-        "    SELECT r.integration_id, r.id, r.created_at FROM r) "
+        "    SELECT r.integration_id, r.id, r.created_at FROM r), "
+        "  tot AS (INSERT INTO run_totals (total) SELECT count(*) FROM r) "
         "SELECT ") + kRunColumns + " FROM r"};
 
 inline const Statement kRunHistoryPage = {"run_history_page",
@@ -105,11 +110,20 @@ inline const Statement kRecentRuns = {"recent_runs",
                                       std::string("SELECT ") + kRunColumns +
                                           " FROM sync_runs r ORDER BY r.created_at DESC, r.id DESC LIMIT $1"};
 
+// The summary: run_totals (migration V007) and the runs in flight.
 inline const Statement kRunSummary = {
     "run_summary",
-    "SELECT count(*), count(*) FILTER (WHERE status = 'SUCCESS'), count(*) FILTER (WHERE status = 'FAILED'), "
-    "count(*) FILTER (WHERE status IN ('PENDING', 'RUNNING')), " SYNCD_TS_OUT(
-        "max(completed_at)") " FROM sync_runs"};
+    "SELECT COALESCE(sum(total), 0) AS total, COALESCE(sum(successful), 0) AS successful, "
+    "COALESCE(sum(failed), 0) AS failed, (SELECT count(*) FROM active_runs) AS in_progress, "
+    SYNCD_TS_OUT("max(last_completed_at)") " AS last_completed_at FROM run_totals"};
+
+// Folds the rows of run_totals into one once there are more than a few. Rows that another transaction
+// adds meanwhile are not in its snapshot and stay; two folds at once each take the rows the other did not.
+inline const Statement kFoldRunTotals = {
+    "fold_run_totals",
+    "WITH d AS (DELETE FROM run_totals WHERE (SELECT count(*) FROM run_totals) > 32 RETURNING *) "
+    "INSERT INTO run_totals (total, successful, failed, last_completed_at) "
+    "SELECT sum(total), sum(successful), sum(failed), max(last_completed_at) FROM d HAVING count(*) > 0"};
 
 inline const Statement kNextScheduledSync = {
     "next_scheduled_sync",
@@ -182,6 +196,9 @@ inline const Statement kClaimPendingRuns = {
 #define SYNCD_MARK_ACTIVE                                                                              \
   "  act AS (INSERT INTO active_runs (integration_id, run_id) SELECT n.id, n.run_id FROM n "            \
   "    ON CONFLICT (integration_id) DO NOTHING RETURNING run_id), "
+// Runs a statement added (its CTE `ins`) count in run_totals (migration V007).
+#define SYNCD_COUNT_NEW_RUNS \
+  ", tot AS (INSERT INTO run_totals (total) SELECT count(*) FROM ins HAVING count(*) > 0) "
 // Whether the run of a row of n became active. "IS TRUE" keeps the planner from turning the IN into a join,
 // which with hash and merge joins off (kCustomPlans) would compare every pair of rows; as it is, the
 // subquery is hashed once.
@@ -203,7 +220,8 @@ inline const Statement kClaimDueRuns = {
         "      SELECT n.run_id, n.id, 'RUNNING', CASE WHEN n.retry_count > 0 THEN 'RETRY' ELSE 'SCHEDULED' END, "
         "        n.retry_count + 1, n.next_sync_at, " SYNCD_TS_IN(2) ", " SYNCD_TS_IN(2) ", ($1::text[])[n.slot], "
         "        " SYNCD_TS_IN(3) ", $4, " SYNCD_DEADLINE("n.config", SYNCD_TS_IN(2), "$5") " "
-        "      FROM n WHERE " SYNCD_ACTIVE_NOW("n") " RETURNING r.*) "
+        "      FROM n WHERE " SYNCD_ACTIVE_NOW("n") " RETURNING r.*)"
+        SYNCD_COUNT_NEW_RUNS
         "SELECT ") + kRunColumns + kSnapshotLaterColumns + " FROM ins r "
         "UNION ALL SELECT " + kSnapshotRunColumns + " FROM n"};
 
@@ -292,7 +310,8 @@ inline const Statement kClaimDueRunsLimited = {
         "      SELECT n.run_id, n.id, 'RUNNING', CASE WHEN n.retry_count > 0 THEN 'RETRY' ELSE 'SCHEDULED' END, "
         "        n.retry_count + 1, n.next_sync_at, " SYNCD_TS_IN(2) ", " SYNCD_TS_IN(2) ", ($1::text[])[n.slot], "
         "        " SYNCD_TS_IN(3) ", $4, n.target_host, " SYNCD_DEADLINE("n.config", SYNCD_TS_IN(2), "$9") " "
-        "      FROM n WHERE " SYNCD_ACTIVE_NOW("n") " RETURNING r.*) "
+        "      FROM n WHERE " SYNCD_ACTIVE_NOW("n") " RETURNING r.*)"
+        SYNCD_COUNT_NEW_RUNS
         "SELECT ") + kRunColumns + kAssignmentColumns + ", r.target_host AS run_target_host "
         "FROM ins r JOIN integrations i ON i.id = r.integration_id"};
 
@@ -338,8 +357,12 @@ inline const Statement kFinishRuns = {
     "            $9::boolean[]) AS f(id, status, completed_us, records, code, message, suggestion, only_if_expired) "
     "  WHERE r.id = f.id AND r.status = 'RUNNING' "
     "    AND (NOT f.only_if_expired OR r.lease_expires_at < " SYNCD_TS_IN(8) ") "
-    "  RETURNING r.id, r.integration_id, r.trigger, r.duration_ms, r.records_inserted, r.records_updated), "
-    "  d AS (DELETE FROM active_runs a USING e WHERE a.integration_id = e.integration_id AND a.run_id = e.id) "
+    "  RETURNING r.id, r.integration_id, r.trigger, r.duration_ms, r.records_inserted, r.records_updated, "
+    "    r.status, r.completed_at), "
+    "  d AS (DELETE FROM active_runs a USING e WHERE a.integration_id = e.integration_id AND a.run_id = e.id), "
+    "  tot AS (INSERT INTO run_totals (successful, failed, last_completed_at) "
+    "    SELECT count(*) FILTER (WHERE e.status = 'SUCCESS'), count(*) FILTER (WHERE e.status = 'FAILED'), "
+    "      max(e.completed_at) FROM e HAVING count(*) > 0) "
     "SELECT e.id::text AS id, e.integration_id::text AS integration_id, i.sync_interval_seconds, "
     "  i.sync_enabled, i.retry_count, i.xmin::text AS version, e.trigger, e.duration_ms, e.records_inserted, "
     "  e.records_updated "
@@ -365,6 +388,21 @@ inline const Statement kUpdateSchedules = {
     "  AS u(id, next_us, retry_count, enabled, paused_reason, last_us, status, error, version) "
     "WHERE i.id = u.id AND i.xmin::text = u.version "
     "RETURNING i.id::text"};
+
+// History retention: deletes up to $2 runs that finished before $1, oldest first, with their record batches,
+// and counts them out of run_totals. Runs in flight have no completion and are never taken; SKIP LOCKED
+// lets replicas prune side by side. The history index (created_at) finds them: a run completes after it
+// was created.
+inline const Statement kPruneHistory = {
+    "prune_history",
+    "WITH old AS (SELECT r.id FROM sync_runs r WHERE r.created_at < " SYNCD_TS_IN(1) " "
+    "    AND r.completed_at < " SYNCD_TS_IN(1) " ORDER BY r.created_at, r.id LIMIT $2 FOR UPDATE SKIP LOCKED), "
+    "  b AS (DELETE FROM sync_run_batches WHERE run_id IN (SELECT id FROM old)), "
+    "  d AS (DELETE FROM sync_runs r USING old WHERE r.id = old.id RETURNING r.status), "
+    "  tot AS (INSERT INTO run_totals (total, successful, failed) "
+    "    SELECT -count(*), -count(*) FILTER (WHERE d.status = 'SUCCESS'), "
+    "      -count(*) FILTER (WHERE d.status = 'FAILED') FROM d HAVING count(*) > 0) "
+    "SELECT count(*) FROM d"};
 
 // A result for a run that already failed as WORKER_LOST: kept as a note, the outcome stays.
 inline const Statement kNoteLateResults = {
@@ -495,6 +533,7 @@ inline const Statement kDeleteBatchesOfIntegration = {
 #undef SYNCD_MARK_ACTIVE
 #undef SYNCD_PLAN_OPTIONS
 #undef SYNCD_ACTIVE_NOW
+#undef SYNCD_COUNT_NEW_RUNS
 
 // clang-format on
 
@@ -526,6 +565,7 @@ inline std::vector<const Statement*> AllStatements() {
           &sql::kRunHistoryCount,
           &sql::kRecentRuns,
           &sql::kRunSummary,
+          &sql::kFoldRunTotals,
           &sql::kNextScheduledSync,
           &sql::kClaimPendingRuns,
           &sql::kClaimDueRuns,
@@ -541,6 +581,7 @@ inline std::vector<const Statement*> AllStatements() {
           &sql::kFinishRuns,
           &sql::kUpdateSchedules,
           &sql::kNoteLateResults,
+          &sql::kPruneHistory,
           &sql::kExpiredRuns,
           &sql::kExtendLeases,
           &sql::kUpsertReplica,

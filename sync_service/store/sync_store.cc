@@ -1,5 +1,8 @@
 #include "sync_service/store/sync_store.h"
 
+#include <algorithm>
+#include <limits>
+
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
@@ -235,12 +238,16 @@ absl::StatusOr<domain::SyncSummary> SyncStore::Summary() {
   return pool_.Transact<domain::SyncSummary>([&](pqxx::work& tx) {
     tx.exec_prepared(sql::kNotifyDispatch.name);
     pqxx::row row = tx.exec_prepared1(sql::kRunSummary.name);
+    // The API's counts are int32: a history past two billion runs shows the largest one.
+    auto count = [](const pqxx::field& f) {
+      return static_cast<int32_t>(std::min<int64_t>(f.as<int64_t>(), std::numeric_limits<int32_t>::max()));
+    };
     domain::SyncSummary s;
-    s.total = row[0].as<int32_t>();
-    s.successful = row[1].as<int32_t>();
-    s.failed = row[2].as<int32_t>();
-    s.in_progress = row[3].as<int32_t>();
-    s.last_sync_at = TimeOf(row[4]);
+    s.total = count(row["total"]);
+    s.successful = count(row["successful"]);
+    s.failed = count(row["failed"]);
+    s.in_progress = count(row["in_progress"]);
+    s.last_sync_at = TimeOf(row["last_completed_at"]);
     return s;
   });
 }

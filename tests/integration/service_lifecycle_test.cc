@@ -261,7 +261,8 @@ TEST(ConcurrentStartTest, ReplicasStartingTogetherApplyEachMigrationOnce) {
 }
 
 // An upgrade across V006, which moved the runs in flight out of sync_runs' indexes into active_runs: runs
-// that were PENDING or RUNNING before it stay their integrations' active runs afterwards.
+// that were PENDING or RUNNING before it stay their integrations' active runs afterwards. And across V007,
+// which keeps the summary's counts in run_totals: the history already there is counted.
 TEST(UpgradeTest, RunsInFlightBeforeActiveRunsStayActive) {
   absl::StatusOr<PostgresServer*> postgres = SharedPostgres();
   ASSERT_TRUE(postgres.ok()) << postgres.status();
@@ -323,6 +324,19 @@ TEST(UpgradeTest, RunsInFlightBeforeActiveRunsStayActive) {
   pqxx::work tx(sql);
   EXPECT_EQ(tx.exec1("SELECT count(*) FROM active_runs")[0].as<int>(), 2);
   EXPECT_EQ(tx.exec1("SELECT count(*) FROM active_runs WHERE pending_since IS NOT NULL")[0].as<int>(), 1);
+
+  // V007 counted the history that was there into run_totals: the summary is the same as before it.
+  v1::GetSyncStatusResponse status;
+  const grpc::Status got =
+      (*service)->stub().GetSyncStatus(NewContext().get(), v1::GetSyncStatusRequest(), &status);
+  ASSERT_TRUE(got.ok()) << got.error_message();
+  EXPECT_EQ(status.summary().total(), 3);
+  EXPECT_EQ(status.summary().successful(), 1);
+  EXPECT_EQ(status.summary().failed(), 0);
+  EXPECT_EQ(status.summary().in_progress(), 2);
+  EXPECT_EQ(status.summary().last_sync_at().seconds(),
+            tx.exec1("SELECT floor(extract(epoch FROM max(completed_at)))::bigint FROM sync_runs")[0]
+                .as<int64_t>());
 }
 
 }  // namespace

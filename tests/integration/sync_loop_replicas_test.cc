@@ -86,6 +86,44 @@ TEST_F(ReplicasTest, TwoReplicasAndThreeWorkersRunEveryIntegrationNeverTwiceAtOn
     EXPECT_GT(runs_by_worker[id], 0) << id << " ran no sync";
   }
   EXPECT_EQ(tx.exec1("SELECT count(DISTINCT replica_id) FROM sync_runs")[0].as<int>(), 2);
+  tx.commit();
+
+  // GetSyncStatus' summary, kept up by both replicas as they wrote the runs, is what the history holds,
+  // and stays so when integrations are deleted with their history.
+  auto expect_summary_matches_history = [&](const std::string& when) {
+    SCOPED_TRACE(when);
+    v1::GetSyncStatusResponse status;
+    ASSERT_THAT(SyncStatus(0, &status), IsOk());
+    pqxx::work read(Sql());
+    pqxx::row counts = read.exec1(
+        "SELECT count(*), count(*) FILTER (WHERE status = 'SUCCESS'), count(*) FILTER (WHERE status = "
+        "'FAILED'), "
+        "  count(*) FILTER (WHERE status IN ('PENDING', 'RUNNING')) FROM sync_runs");
+    EXPECT_EQ(status.summary().total(), counts[0].as<int>());
+    EXPECT_EQ(status.summary().successful(), counts[1].as<int>());
+    EXPECT_EQ(status.summary().failed(), counts[2].as<int>());
+    EXPECT_EQ(status.summary().in_progress(), counts[3].as<int>());
+  };
+  expect_summary_matches_history("after the runs");
+  v1::GetSyncStatusResponse before;
+  ASSERT_THAT(SyncStatus(0, &before), IsOk());
+  EXPECT_GT(before.summary().total(), kIntegrations * kMinRuns - 1);
+  EXPECT_EQ(ToTime(before.summary().last_sync_at()), [&] {
+    pqxx::work read(Sql());
+    return absl::FromUnixMicros(
+        read.exec1("SELECT (extract(epoch FROM max(completed_at)) * 1000000)::bigint FROM sync_runs")[0]
+            .as<int64_t>());
+  }());
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(Delete(ids[i]).ok());
+  expect_summary_matches_history("after deleting three integrations");
+
+  // The replicas fold the counts' rows (one per statement that wrote runs) into one as they refresh their
+  // presence (every 5 s).
+  EXPECT_TRUE(Eventually(absl::Seconds(20), [&] {
+    pqxx::work read(Sql());
+    return read.exec1("SELECT count(*) FROM run_totals")[0].as<int>() <= 33;
+  }));
+  expect_summary_matches_history("after folding");
 }
 
 // A worker told to stop (SIGTERM) just as sync_service hands it a run must not take that run with it:

@@ -11,6 +11,7 @@
 namespace syncd::testing {
 namespace {
 
+using ::testing::ElementsAre;
 using ::testing::ElementsAreArray;
 using ::testing::IsEmpty;
 using ::testing::UnorderedElementsAre;
@@ -366,6 +367,79 @@ TEST_F(SyncRunsTest, SyncStatusLimit) {
 
   ASSERT_THAT(SyncStatus(100, &status), IsOk());
   EXPECT_THAT(Ids(status.recent_runs()), ElementsAreArray(expected));
+}
+
+// History retention: sync_service itself deletes the runs that finished before --history_retention, with
+// their record batches; newer runs and runs in flight stay, and the summary counts what is left.
+class HistoryRetentionTest : public SyncRunsTest {
+ protected:
+  void ConfigureService(SyncServiceOptions& options) override {
+    // Slices of 4 runs: the 10 old runs go in several, one after another.
+    options.extra_args = {"--history_retention=24h", "--history_prune_interval=200ms", "--dispatch_batch=4"};
+  }
+
+  int BatchesOf(const std::string& run_id) {
+    pqxx::work tx(Sql());
+    return tx.exec_params1("SELECT count(*) FROM sync_run_batches WHERE run_id = $1", run_id)[0].as<int>();
+  }
+  void AddBatch(const std::string& run_id) {
+    pqxx::work tx(Sql());
+    tx.exec_params(
+        "INSERT INTO sync_run_batches (run_id, sequence, inserted, updated, unchanged) "
+        "VALUES ($1, 1, 5, 0, 0)",
+        run_id);
+    tx.commit();
+  }
+};
+
+TEST_F(HistoryRetentionTest, RunsFinishedBeforeTheRetentionGoWithTheirBatches) {
+  v1::Integration integration = ManualOnly("Kept a day");
+  const absl::Time now = absl::FromUnixMicros(absl::ToUnixMicros(absl::Now()));
+  auto finished = [&](const char* status, absl::Duration ago) {
+    RunRow row;
+    row.integration_id = integration.id();
+    row.status = status;
+    row.created_at = now - ago;
+    row.started_at = row.created_at;
+    row.completed_at = row.created_at + absl::Seconds(30);
+    row.duration_ms = 30000;
+    return InsertRun(row);
+  };
+  std::vector<std::string> old_ids;
+  for (int i = 0; i < 10; ++i)
+    old_ids.push_back(finished(i % 2 == 0 ? "SUCCESS" : "FAILED", absl::Hours(48 + i)));
+  const std::vector<std::string> recent_ids = {finished("FAILED", absl::Hours(2)),
+                                               finished("SUCCESS", absl::Hours(1))};
+  // Started two days ago and still running (a slow sync): in flight, so kept whatever its age.
+  RunRow running;
+  running.integration_id = integration.id();
+  running.status = "RUNNING";
+  running.created_at = now - absl::Hours(50);
+  running.started_at = running.created_at;
+  running.worker_id = "worker-1";
+  const std::string running_id = InsertRun(running);
+  AddBatch(old_ids.front());
+  AddBatch(recent_ids.front());
+
+  // The prune runs every 200 ms, a slice of 4 runs at a time.
+  std::vector<std::string> left;
+  for (const absl::Time give_up = absl::Now() + absl::Seconds(20); absl::Now() < give_up;) {
+    v1::GetSyncHistoryResponse page;
+    ASSERT_THAT(History(integration.id(), 1, 100, &page), IsOk());
+    left = Ids(page.logs());
+    if (left.size() == 3) break;
+    absl::SleepFor(absl::Milliseconds(100));
+  }
+  EXPECT_THAT(left, ElementsAre(recent_ids[1], recent_ids[0], running_id));  // newest first
+  EXPECT_EQ(BatchesOf(old_ids.front()), 0);
+  EXPECT_EQ(BatchesOf(recent_ids.front()), 1);
+
+  v1::GetSyncStatusResponse status;
+  ASSERT_THAT(SyncStatus(0, &status), IsOk());
+  EXPECT_EQ(status.summary().total(), 3);
+  EXPECT_EQ(status.summary().successful(), 1);
+  EXPECT_EQ(status.summary().failed(), 1);
+  EXPECT_EQ(status.summary().in_progress(), 1);
 }
 
 TEST_F(SyncRunsTest, SyncStatusRejectsBadLimit) {

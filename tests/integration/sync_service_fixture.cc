@@ -235,6 +235,12 @@ std::string SyncServiceTest::InsertRun(const RunRow& row) {
       OrNull(completed_at), OrNull(duration_ms), row.records_count, row.records_inserted, row.records_updated,
       row.records_unchanged, OrNull(row.error_code), OrNull(row.error_message), OrNull(row.suggestion),
       OrNull(row.worker_id));
+  // Counted in run_totals, as sync_service counts the runs it writes.
+  tx.exec_params(
+      "INSERT INTO run_totals (total, successful, failed, last_completed_at) "
+      "SELECT 1, (status = 'SUCCESS')::int, (status = 'FAILED')::int, completed_at FROM sync_runs WHERE id = "
+      "$1",
+      result[0][0].as<std::string>());
   // An active run is also its integration's row of active_runs, as sync_service writes it.
   if (row.status == "PENDING" || row.status == "RUNNING") {
     tx.exec_params(
