@@ -36,6 +36,19 @@ class SyncRunsTest : public SyncServiceTest {
     return ids;
   }
 
+  // Inserts a run of `integration_id` with `status` created at `created_at` and finished 30 s later.
+  std::string InsertFinishedRun(const std::string& integration_id, const char* status,
+                                absl::Time created_at) {
+    RunRow row;
+    row.integration_id = integration_id;
+    row.status = status;
+    row.created_at = created_at;
+    row.started_at = row.created_at;
+    row.completed_at = row.created_at + absl::Seconds(30);
+    row.duration_ms = 30000;
+    return InsertRun(row);
+  }
+
   static std::vector<std::string> Ids(const google::protobuf::RepeatedPtrField<v1::SyncRun>& runs) {
     std::vector<std::string> ids;
     for (const v1::SyncRun& run : runs) ids.push_back(run.id());
@@ -311,14 +324,7 @@ TEST_F(SyncRunsTest, SyncStatusSummarisesRunsOfAllIntegrations) {
   v1::Integration b = ManualOnly("B");
   absl::Time now = absl::FromUnixMicros(absl::ToUnixMicros(absl::Now()));
   auto finished = [&](const v1::Integration& integration, const char* status, absl::Duration ago) {
-    RunRow row;
-    row.integration_id = integration.id();
-    row.status = status;
-    row.created_at = now - ago;
-    row.started_at = row.created_at;
-    row.completed_at = row.created_at + absl::Seconds(30);
-    row.duration_ms = 30000;
-    return InsertRun(row);
+    return InsertFinishedRun(integration.id(), status, now - ago);
   };
   std::string a1 = finished(a, "SUCCESS", absl::Minutes(60));
   std::string a2 = finished(a, "SUCCESS", absl::Minutes(50));
@@ -396,14 +402,7 @@ TEST_F(HistoryRetentionTest, RunsFinishedBeforeTheRetentionGoWithTheirBatches) {
   v1::Integration integration = ManualOnly("Kept a day");
   const absl::Time now = absl::FromUnixMicros(absl::ToUnixMicros(absl::Now()));
   auto finished = [&](const char* status, absl::Duration ago) {
-    RunRow row;
-    row.integration_id = integration.id();
-    row.status = status;
-    row.created_at = now - ago;
-    row.started_at = row.created_at;
-    row.completed_at = row.created_at + absl::Seconds(30);
-    row.duration_ms = 30000;
-    return InsertRun(row);
+    return InsertFinishedRun(integration.id(), status, now - ago);
   };
   std::vector<std::string> old_ids;
   for (int i = 0; i < 10; ++i)
