@@ -1,5 +1,7 @@
 #include "sync_service/store/rows.h"
 
+#include <algorithm>
+
 namespace syncd::store {
 
 std::optional<absl::Time> TimeOf(const pqxx::field& f) {
@@ -92,19 +94,34 @@ std::string ValidText(const std::string& in) {
 }
 
 void AppendQuoted(std::string& out, const std::string& raw) {
-  const std::string value = ValidText(raw);
   out += '"';
-  for (char c : value) {
-    if (c == '"' || c == '\\') out += '\\';
-    out += c;
+  // Most elements (ids, statuses) are plain ASCII: copied as they are, without a checked copy.
+  const bool plain = std::all_of(raw.begin(), raw.end(), [](char c) {
+    return c != '\0' && static_cast<unsigned char>(c) < 0x80 && c != '"' && c != '\\';
+  });
+  if (plain) {
+    out += raw;
+  } else {
+    for (char c : ValidText(raw)) {
+      if (c == '"' || c == '\\') out += '\\';
+      out += c;
+    }
   }
   out += '"';
+}
+
+// Room for `n` elements of about an id's length, so that a batch's array is built without regrowing.
+std::string ArrayStart(size_t n) {
+  std::string out;
+  out.reserve(2 + n * 40);
+  out += '{';
+  return out;
 }
 
 }  // namespace
 
 std::string TextArray(const std::vector<std::optional<std::string>>& values) {
-  std::string out = "{";
+  std::string out = ArrayStart(values.size());
   for (size_t i = 0; i < values.size(); ++i) {
     if (i > 0) out += ',';
     if (values[i].has_value()) {
@@ -113,16 +130,18 @@ std::string TextArray(const std::vector<std::optional<std::string>>& values) {
       out += "NULL";
     }
   }
-  return out + "}";
+  out += '}';
+  return out;
 }
 
 std::string TextArray(const std::vector<std::string>& values) {
-  std::string out = "{";
+  std::string out = ArrayStart(values.size());
   for (size_t i = 0; i < values.size(); ++i) {
     if (i > 0) out += ',';
     AppendQuoted(out, values[i]);
   }
-  return out + "}";
+  out += '}';
+  return out;
 }
 
 std::string BoolArray(const std::vector<bool>& values) {
