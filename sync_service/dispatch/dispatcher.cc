@@ -122,7 +122,7 @@ void Dispatcher::OnClosed(const std::shared_ptr<WorkerSession>& session) {
   sessions_.erase(std::remove(sessions_.begin(), sessions_.end(), session), sessions_.end());
   if (!session->hello_received()) return;
   const std::string worker_id = session->identity().worker_id;
-  spdlog::info("worker disconnected worker_id={} held_runs={}", worker_id, session->HeldRuns().size());
+  spdlog::info("worker disconnected worker_id={} held_runs={}", worker_id, session->HeldRunCount());
   // A worker that already reconnected (a new stream) keeps its row.
   for (const auto& s : sessions_) {
     if (s->identity().worker_id == worker_id) return;

@@ -220,11 +220,6 @@ int WorkerSession::HeldRunCount() const {
   return static_cast<int>(runs_.size());
 }
 
-std::vector<std::string> WorkerSession::HeldRuns() const {
-  absl::MutexLock lock(&mu_);
-  return {runs_.begin(), runs_.end()};
-}
-
 grpc::ServerBidiReactor<v1::WorkerMessage, v1::ServerMessage>* WorkerServiceImpl::Connect(
     grpc::CallbackServerContext* context) {
   return new WorkerReactor(events_, context->peer());

@@ -48,7 +48,6 @@ class WorkerSession {
   int FreeSlots() const;
   void AddRuns(const std::vector<std::string>& run_ids);
   void RemoveRuns(const std::vector<std::string>& run_ids);
-  std::vector<std::string> HeldRuns() const;
   int HeldRunCount() const;
   // Runs of this session that ended without the worker (their lease ran out, or sync_service failed them
   // at their deadline) while the worker still reports holding them: a connector that ignores cancellation

@@ -118,16 +118,14 @@ absl::StatusOr<Claimed> DispatchStore::Claim(const std::vector<std::string>& slo
         hosts.push_back(host);
         counts.push_back(count);
       }
+      // Only the due claim starts new runs ($10: their ids); manual runs waiting have theirs.
+      std::vector<std::string> run_ids;
+      if (claim == &sql::kClaimDueRunsLimited) run_ids.push_back(RunIds(now, offered.size()));
       Columns columns;
-      const pqxx::result rows =
-          claim == &sql::kClaimDueRunsLimited
-              ? tx.exec_prepared(claim->name, TextArray(offered), now_us, lease_us, replica_id_,
-                                 TextArray(room.FullHosts()), TextArray(hosts), IntArray(counts),
-                                 in_force.max_concurrent_syncs_per_host, timeout_s,
-                                 RunIds(now, offered.size()))
-              : tx.exec_prepared(claim->name, TextArray(offered), now_us, lease_us, replica_id_,
-                                 TextArray(room.FullHosts()), TextArray(hosts), IntArray(counts),
-                                 in_force.max_concurrent_syncs_per_host, timeout_s);
+      const pqxx::result rows = tx.exec_prepared(claim->name, TextArray(offered), now_us, lease_us,
+                                                 replica_id_, TextArray(room.FullHosts()), TextArray(hosts),
+                                                 IntArray(counts), in_force.max_concurrent_syncs_per_host,
+                                                 timeout_s, pqxx::prepare::make_dynamic_params(run_ids));
       for (const auto& row : rows) {
         ClaimedRun c = ClaimedFromRow(row, columns);
         c.target_host = Opt<std::string>(columns(row, "run_target_host"));
@@ -232,20 +230,23 @@ absl::StatusOr<RunsFinished> DispatchStore::FinishRuns(const std::vector<RunEnd>
           const RunEnd* end;
           schedule::ScheduleState state;
           std::string version;
-          FinishedRun* observed;  // or null
+          // Index in `observed`, or -1 without an observer.
+          int observed;
         };
         std::vector<Pending> pending;
         pending.reserve(finished.size());
         RunsFinished done;
         done.reserve(finished.size());
-        if (finished_observer_) observed.reserve(finished.size());
         Columns c;
         for (const auto& row : finished) {
           std::string run_id = c(row, "id").as<std::string>();
           std::string integration_id = c(row, "integration_id").as<std::string>();
           const RunEnd* end = by_id.at(run_id);
-          FinishedRun* seen = nullptr;
-          if (finished_observer_) seen = &observed.emplace_back(FinishedFromRow(row, *end, c));
+          int seen = -1;
+          if (finished_observer_) {
+            seen = static_cast<int>(observed.size());
+            observed.push_back(FinishedFromRow(row, *end, c));
+          }
           pending.push_back({integration_id, end,
                              schedule::ScheduleState{Opt<int32_t>(c(row, "sync_interval_seconds")),
                                                      c(row, "sync_enabled").as<bool>(),
@@ -281,9 +282,10 @@ absl::StatusOr<RunsFinished> DispatchStore::FinishRuns(const std::vector<RunEnd>
           for (const Pending& p : pending) {
             const schedule::RunFinish& finish = p.end->finish;
             const schedule::ScheduleAfterRun after = schedule::AfterRun(p.state, finish, policy_, uniform01_);
-            if (p.observed != nullptr) {
-              p.observed->paused = after.paused_reason.has_value();
-              p.observed->retry_scheduled = !finish.success && !p.observed->paused && after.retry_count > 0;
+            if (p.observed >= 0) {
+              FinishedRun& seen = observed[p.observed];
+              seen.paused = after.paused_reason.has_value();
+              seen.retry_scheduled = !finish.success && !seen.paused && after.retry_count > 0;
             }
             integration_ids.push_back(p.integration_id);
             versions.push_back(p.version);

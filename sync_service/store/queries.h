@@ -24,6 +24,11 @@ namespace sql {
 // such integrations.
 #define SYNCD_NOT_IN_FLIGHT(alias) \
   "AND NOT EXISTS (SELECT 1 FROM active_runs a WHERE a.integration_id = " alias ".id)"
+// Counts the runs a statement deleted (CTE `d`, returning their status) out of run_totals (migration V007).
+#define SYNCD_COUNT_OUT_DELETED_RUNS                                                                     \
+  "INSERT INTO run_totals (total, successful, failed) "                                                 \
+  "SELECT -count(*), -count(*) FILTER (WHERE d.status = 'SUCCESS'), -count(*) FILTER (WHERE d.status = " \
+  "'FAILED') FROM d HAVING count(*) > 0"
 
 inline const char* const kIntegrationColumns =
     "i.id::text AS id, i.name, i.type, i.config::text AS config, i.sync_interval_seconds, i.sync_enabled, "
@@ -75,10 +80,7 @@ inline const Statement kUpdateIntegration = {
 inline const Statement kDeleteRunsOfIntegration = {
     "delete_runs_of_integration",
     "WITH a AS (DELETE FROM active_runs WHERE integration_id = $1), "
-    "  d AS (DELETE FROM sync_runs WHERE integration_id = $1 RETURNING status) "
-    "INSERT INTO run_totals (total, successful, failed) "
-    "SELECT -count(*), -count(*) FILTER (WHERE d.status = 'SUCCESS'), -count(*) FILTER (WHERE d.status = 'FAILED') "
-    "FROM d HAVING count(*) > 0"};
+    "  d AS (DELETE FROM sync_runs WHERE integration_id = $1 RETURNING status) " SYNCD_COUNT_OUT_DELETED_RUNS};
 inline const Statement kDeleteIntegration = {"delete_integration",
                                              "DELETE FROM integrations WHERE id = $1 RETURNING id"};
 
@@ -399,9 +401,7 @@ inline const Statement kPruneHistory = {
     "    AND r.completed_at < " SYNCD_TS_IN(1) " ORDER BY r.created_at, r.id LIMIT $2 FOR UPDATE SKIP LOCKED), "
     "  b AS (DELETE FROM sync_run_batches WHERE run_id IN (SELECT id FROM old)), "
     "  d AS (DELETE FROM sync_runs r USING old WHERE r.id = old.id RETURNING r.status), "
-    "  tot AS (INSERT INTO run_totals (total, successful, failed) "
-    "    SELECT -count(*), -count(*) FILTER (WHERE d.status = 'SUCCESS'), "
-    "      -count(*) FILTER (WHERE d.status = 'FAILED') FROM d HAVING count(*) > 0) "
+    "  tot AS (" SYNCD_COUNT_OUT_DELETED_RUNS ") "
     "SELECT count(*) FROM d"};
 
 // A result for a run that already failed as WORKER_LOST: kept as a note, the outcome stays.
@@ -530,6 +530,7 @@ inline const Statement kDeleteBatchesOfIntegration = {
 #undef SYNCD_TS_IN
 #undef SYNCD_TS_OUT
 #undef SYNCD_NOT_IN_FLIGHT
+#undef SYNCD_COUNT_OUT_DELETED_RUNS
 #undef SYNCD_MARK_ACTIVE
 #undef SYNCD_PLAN_OPTIONS
 #undef SYNCD_ACTIVE_NOW

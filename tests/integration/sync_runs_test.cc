@@ -49,6 +49,17 @@ class SyncRunsTest : public SyncServiceTest {
     return InsertRun(row);
   }
 
+  // Inserts a run of `integration_id` that started at `started_at` and is still running on worker-1.
+  std::string InsertRunningRun(const std::string& integration_id, absl::Time started_at) {
+    RunRow row;
+    row.integration_id = integration_id;
+    row.status = "RUNNING";
+    row.created_at = started_at;
+    row.started_at = started_at;
+    row.worker_id = "worker-1";
+    return InsertRun(row);
+  }
+
   static std::vector<std::string> Ids(const google::protobuf::RepeatedPtrField<v1::SyncRun>& runs) {
     std::vector<std::string> ids;
     for (const v1::SyncRun& run : runs) ids.push_back(run.id());
@@ -333,13 +344,7 @@ TEST_F(SyncRunsTest, SyncStatusSummarisesRunsOfAllIntegrations) {
   std::string b1 = finished(b, "SUCCESS", absl::Minutes(30));
   // The newest finished run: it failed, 10 minutes ago plus its 30 seconds.
   std::string b2 = finished(b, "FAILED", absl::Minutes(10));
-  RunRow running;
-  running.integration_id = b.id();
-  running.status = "RUNNING";
-  running.created_at = now - absl::Minutes(5);
-  running.started_at = running.created_at;
-  running.worker_id = "worker-1";
-  std::string b3 = InsertRun(running);
+  std::string b3 = InsertRunningRun(b.id(), now - absl::Minutes(5));
   v1::TriggerSyncResponse triggered;
   ASSERT_THAT(Trigger(a.id(), &triggered), IsOk());
   std::string a5 = triggered.run().id();
@@ -410,13 +415,7 @@ TEST_F(HistoryRetentionTest, RunsFinishedBeforeTheRetentionGoWithTheirBatches) {
   const std::vector<std::string> recent_ids = {finished("FAILED", absl::Hours(2)),
                                                finished("SUCCESS", absl::Hours(1))};
   // Started two days ago and still running (a slow sync): in flight, so kept whatever its age.
-  RunRow running;
-  running.integration_id = integration.id();
-  running.status = "RUNNING";
-  running.created_at = now - absl::Hours(50);
-  running.started_at = running.created_at;
-  running.worker_id = "worker-1";
-  const std::string running_id = InsertRun(running);
+  const std::string running_id = InsertRunningRun(integration.id(), now - absl::Hours(50));
   AddBatch(old_ids.front());
   AddBatch(recent_ids.front());
 
