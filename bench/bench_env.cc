@@ -60,8 +60,11 @@ void BenchEnv::StartSyncService(std::vector<std::string> extra_args) {
 void BenchEnv::StartWorkers(int count, std::vector<std::string> extra_args) {
   for (int i = 0; i < count; ++i) {
     testing::ProcessOptions options;
-    options.argv = {WORKER_SERVICE_BINARY, "--sync_service_address=" + sync_service_->address(),
-                    "--http_listen=127.0.0.1:0", absl::StrCat("--name=bench-worker-", i)};
+    // Another build of worker_service, for A/B runs.
+    const char* binary = std::getenv("SYNCD_BENCH_WORKER_BINARY");
+    options.argv = {binary != nullptr ? binary : WORKER_SERVICE_BINARY,
+                    "--sync_service_address=" + sync_service_->address(), "--http_listen=127.0.0.1:0",
+                    absl::StrCat("--name=bench-worker-", i)};
     options.argv.insert(options.argv.end(), extra_args.begin(), extra_args.end());
     options.log_path = absl::StrCat(dir_, "/worker-", workers_.size(), ".log");
     auto worker = testing::Process::Start(options);

@@ -247,11 +247,14 @@ absl::StatusOr<RunsFinished> DispatchStore::FinishRuns(const std::vector<RunEnd>
             seen = static_cast<int>(observed.size());
             observed.push_back(FinishedFromRow(row, *end, c));
           }
-          pending.push_back({integration_id, end,
-                             schedule::ScheduleState{Opt<int32_t>(c(row, "sync_interval_seconds")),
-                                                     c(row, "sync_enabled").as<bool>(),
-                                                     c(row, "retry_count").as<int32_t>()},
-                             c(row, "version").as<std::string>(), seen});
+          // A success's schedule is written by kFinishRuns itself.
+          if (!c(row, "scheduled").as<bool>()) {
+            pending.push_back({integration_id, end,
+                               schedule::ScheduleState{Opt<int32_t>(c(row, "sync_interval_seconds")),
+                                                       c(row, "sync_enabled").as<bool>(),
+                                                       c(row, "retry_count").as<int32_t>()},
+                               c(row, "version").as<std::string>(), seen});
+          }
           done.emplace(std::move(run_id), std::move(integration_id));
         }
         // One run per integration is active, so each integration is here once. In id order: concurrent

@@ -338,10 +338,17 @@ inline const Statement kNextDue = {
                            "WHERE i.sync_enabled AND i.next_sync_at IS NOT NULL " SYNCD_NOT_IN_FLIGHT("i") "), "
                            "(SELECT min(pending_since) FROM active_runs WHERE pending_since IS NOT NULL))")};
 
-// Finishes running runs and reads their integrations' schedule state, with the row version (xmin) it was
-// read at. A run that is no longer RUNNING (finished before, or failed when its lease ran out) is left
-// alone: applying a result twice is applying it once. With only_if_expired, the run finishes only if its
-// lease has run out by $8 (the lease reaper). The run stops being its integration's active run.
+// Finishes running runs. A run that is no longer RUNNING (finished before, or failed when its lease ran out)
+// is left alone: applying a result twice is applying it once. With only_if_expired, the run finishes only if
+// its lease has run out by $8 (the lease reaper). The run stops being its integration's active run.
+//
+// A success also writes its integration's schedule here (CTE s): the next sync one interval after the
+// completion the worker reported, unless the integration is paused or manual only, and no failures in a
+// row (schedule::AfterRun's success branch, which the tests hold this to). The row is locked by the update
+// itself, and an admin edit that committed meanwhile is read again before the new values are computed
+// (READ COMMITTED re-evaluates the row), so nothing is lost and no second statement is needed. Rows with
+// `scheduled` false are failures: they come with the schedule state and row version (xmin) read, for
+// sync_service to compute the retry or pause and write it with kUpdateSchedules.
 inline const Statement kFinishRuns = {
     "finish_runs",
     "WITH e AS (UPDATE sync_runs r SET status = f.status, "
@@ -360,15 +367,23 @@ inline const Statement kFinishRuns = {
     "  WHERE r.id = f.id AND r.status = 'RUNNING' "
     "    AND (NOT f.only_if_expired OR r.lease_expires_at < " SYNCD_TS_IN(8) ") "
     "  RETURNING r.id, r.integration_id, r.trigger, r.duration_ms, r.records_inserted, r.records_updated, "
-    "    r.status, r.completed_at), "
+    "    r.status, r.completed_at, f.completed_us), "
     "  d AS (DELETE FROM active_runs a USING e WHERE a.integration_id = e.integration_id AND a.run_id = e.id), "
     "  tot AS (INSERT INTO run_totals (successful, failed, last_completed_at) "
     "    SELECT count(*) FILTER (WHERE e.status = 'SUCCESS'), count(*) FILTER (WHERE e.status = 'FAILED'), "
-    "      max(e.completed_at) FROM e HAVING count(*) > 0) "
+    "      max(e.completed_at) FROM e HAVING count(*) > 0), "
+    "  s AS (UPDATE integrations i SET next_sync_at = CASE WHEN i.sync_enabled AND i.sync_interval_seconds "
+    "      IS NOT NULL THEN " SYNCD_TS_COL("e.completed_us") " + i.sync_interval_seconds * interval '1 second' END, "
+    "    retry_count = 0, last_sync_at = " SYNCD_TS_COL("e.completed_us") ", last_sync_status = 'SUCCESS', "
+    "    last_sync_error = NULL "
+    "    FROM e WHERE i.id = e.integration_id AND e.status = 'SUCCESS' RETURNING i.id) "
     "SELECT e.id::text AS id, e.integration_id::text AS integration_id, i.sync_interval_seconds, "
     "  i.sync_enabled, i.retry_count, i.xmin::text AS version, e.trigger, e.duration_ms, e.records_inserted, "
-    "  e.records_updated "
-    "FROM e JOIN integrations i ON i.id = e.integration_id"};
+    "  e.records_updated, false AS scheduled "
+    "FROM e JOIN integrations i ON i.id = e.integration_id WHERE e.status <> 'SUCCESS' "
+    "UNION ALL SELECT e.id::text, e.integration_id::text, NULL, NULL, NULL, NULL, e.trigger, e.duration_ms, "
+    "  e.records_inserted, e.records_updated, true "
+    "FROM e WHERE e.status = 'SUCCESS' AND (e.integration_id IN (SELECT s.id FROM s)) IS TRUE"};
 
 // Locks integrations ($1 ids) whose row changed between kFinishRuns and kUpdateSchedules (an admin edit),
 // to compute their schedule again from what is there now.

@@ -190,6 +190,99 @@ TEST_F(SyncLoopRetryTest, FailingSyncRetriesWithBackoffThenPausesAndResumingStar
   EXPECT_FALSE(retrying.has_paused_reason());
 }
 
+TEST_F(SyncLoopRetryTest, ASuccessEndsTheFailureStreakAndSchedulesWithTheIntervalSetWhileItRan) {
+  ASSERT_NE(StartWorker("worker-a"), nullptr);
+  v1::Integration integration = MustCreate(
+      Demo("Recovers", {.failure_rate = 1, .error_code = "SERVER_ERROR"}, /*interval_seconds=*/3600));
+  v1::Integration failing;
+  ASSERT_TRUE(Eventually(kWait,
+                         [&] {
+                           failing = MustGet(integration.id());
+                           return failing.retry_count() >= 1;
+                         }))
+      << "the first sync never failed:" << Describe(RunsOf(integration.id()));
+  EXPECT_EQ(failing.last_sync_status(), v1::SyncRun::FAILED);
+  EXPECT_TRUE(failing.has_last_sync_error());
+
+  // The source recovers, slowly: the next attempt succeeds after 1.5 s. A retry claimed before this edit
+  // still fails; the first one claimed after it (started later) is the success.
+  v1::Integration changes;
+  *changes.mutable_config() = ConfigStruct({.latency_ms = 1500});
+  v1::Integration updated;
+  ASSERT_THAT(Update(integration.id(), changes, &updated), IsOk());
+  const absl::Time edited = absl::Now();
+  std::optional<v1::SyncRun> success_run;
+  ASSERT_TRUE(Eventually(kWait,
+                         [&] {
+                           for (const v1::SyncRun& run : RunsOf(integration.id())) {
+                             if (run.status() == v1::SyncRun::RUNNING && ToTime(run.started_at()) > edited) {
+                               success_run = run;
+                             }
+                           }
+                           return success_run.has_value();
+                         }))
+      << "no attempt after the edit:" << Describe(RunsOf(integration.id()));
+
+  // While it runs, the admin sets a new interval: the next sync counts it from this run's completion.
+  constexpr int kNewInterval = 7200;
+  v1::UpdateSyncSettingsRequest settings;
+  settings.set_id(integration.id());
+  settings.mutable_sync_interval()->set_number_value(kNewInterval);
+  ASSERT_THAT(UpdateSettings(settings, &updated), IsOk());
+
+  std::optional<v1::SyncRun> done = AwaitEnded(integration.id(), success_run->id());
+  ASSERT_TRUE(done.has_value()) << Describe(RunsOf(integration.id()));
+  EXPECT_EQ(done->status(), v1::SyncRun::SUCCESS) << Describe(*done);
+  EXPECT_EQ(done->trigger(), v1::SyncRun::RETRY);
+
+  v1::Integration recovered = MustGet(integration.id());
+  EXPECT_EQ(recovered.retry_count(), 0) << recovered.ShortDebugString();
+  EXPECT_EQ(recovered.last_sync_status(), v1::SyncRun::SUCCESS);
+  EXPECT_FALSE(recovered.has_last_sync_error()) << recovered.ShortDebugString();
+  EXPECT_TRUE(recovered.sync_enabled());
+  EXPECT_FALSE(recovered.has_paused_reason());
+  EXPECT_EQ(recovered.status(), v1::Integration::ACTIVE) << recovered.ShortDebugString();
+  ASSERT_TRUE(recovered.has_last_sync());
+  EXPECT_THAT(ToTime(recovered.last_sync()), IsNear(ToTime(done->completed_at()), kExact));
+  ASSERT_TRUE(recovered.has_next_sync_at());
+  EXPECT_THAT(ToTime(recovered.next_sync_at()),
+              IsNear(ToTime(recovered.last_sync()) + absl::Seconds(kNewInterval), kExact));
+}
+
+TEST_F(SyncLoopRetryTest, AManualSyncOfAPausedIntegrationSucceedsAndTheScheduleStaysPaused) {
+  ASSERT_NE(StartWorker("worker-a"), nullptr);
+  v1::Integration integration =
+      MustCreate(Demo("Bad credentials, fixed", {.failure_rate = 1, .error_code = "AUTH_FAILED"}, 2));
+  v1::Integration paused;
+  ASSERT_TRUE(Eventually(kWait,
+                         [&] {
+                           paused = MustGet(integration.id());
+                           return !paused.sync_enabled();
+                         }))
+      << "never paused:" << Describe(RunsOf(integration.id()));
+
+  // The admin fixes the credentials and tries a sync by hand before resuming.
+  v1::Integration changes;
+  *changes.mutable_config() = ConfigStruct({});
+  v1::Integration updated;
+  ASSERT_THAT(Update(integration.id(), changes, &updated), IsOk());
+  v1::TriggerSyncResponse trigger;
+  ASSERT_THAT(Trigger(integration.id(), &trigger), IsOk());
+  std::optional<v1::SyncRun> done = AwaitEnded(integration.id(), trigger.run().id());
+  ASSERT_TRUE(done.has_value()) << Describe(RunsOf(integration.id()));
+  EXPECT_EQ(done->status(), v1::SyncRun::SUCCESS) << Describe(*done);
+
+  // The sync worked and says so, but only resuming restarts the schedule.
+  v1::Integration after = MustGet(integration.id());
+  EXPECT_EQ(after.last_sync_status(), v1::SyncRun::SUCCESS);
+  EXPECT_FALSE(after.has_last_sync_error());
+  EXPECT_EQ(after.retry_count(), 0);
+  EXPECT_FALSE(after.sync_enabled());
+  EXPECT_EQ(after.status(), v1::Integration::PAUSED);
+  EXPECT_FALSE(after.has_next_sync_at()) << after.ShortDebugString();
+  EXPECT_EQ(after.paused_reason(), paused.paused_reason());
+}
+
 TEST_F(SyncLoopRetryTest, PermanentErrorPausesAtOnceWithoutRetrying) {
   ASSERT_NE(StartWorker("worker-a"), nullptr);
   v1::Integration integration =
