@@ -68,7 +68,7 @@ int main(int argc, char** argv) {
                    "  runs recorded: %d (not SUCCESS: %d); integrations with advanced nextSyncAt: %d, "
                    "lastSyncStatus SUCCESS: %d\n"
                    "  sync_service RSS %.0f MiB; worker capacity %d\n"
-                   "  CPU per sync: sync_service %.0f us, workers %.0f us, PostgreSQL %.0f us\n",
+                   "  CPU per sync: sync_service %.1f us, workers %.1f us, PostgreSQL %.1f us\n",
                    integrations, seconds, integrations / seconds, r[1].as<int>(), r[2].as<int>(),
                    s[0].as<int>(), s[1].as<int>(), syncd::bench::BenchEnv::RssMiB(env.sync_service().pid()),
                    capacity, (cpu_after[0] - cpu_before[0]) * 1e6 / integrations,

@@ -1,5 +1,6 @@
 #include "sync_service/dispatch/worker_session.h"
 
+#include "google/protobuf/arena.h"
 #include "spdlog/spdlog.h"
 
 namespace syncd::dispatch {
@@ -9,7 +10,7 @@ class WorkerReactor final : public grpc::ServerBidiReactor<v1::WorkerMessage, v1
   WorkerReactor(SessionEvents& events, std::string peer)
       : events_(events), peer_(std::move(peer)), session_(std::make_shared<WorkerSession>()) {
     session_->Attach(this);
-    StartRead(&in_);
+    StartRead(in_);
   }
 
   void OnReadDone(bool ok) override {
@@ -17,9 +18,9 @@ class WorkerReactor final : public grpc::ServerBidiReactor<v1::WorkerMessage, v1
       EndReads();
       return;
     }
-    switch (in_.kind_case()) {
+    switch (in_->kind_case()) {
       case v1::WorkerMessage::kHello: {
-        const v1::WorkerHello& hello = in_.hello();
+        const v1::WorkerHello& hello = in_->hello();
         if (hello.worker_id().empty() || session_->hello_received()) {
           spdlog::warn("worker stream from {}: {}; closing", peer_,
                        hello.worker_id().empty() ? "hello without worker_id" : "second hello");
@@ -34,22 +35,25 @@ class WorkerReactor final : public grpc::ServerBidiReactor<v1::WorkerMessage, v1
       }
       case v1::WorkerMessage::kHeartbeat:
         if (!session_->hello_received()) break;
-        session_->SetDraining(in_.heartbeat().draining());
-        events_.OnHeartbeat(session_, in_.heartbeat());
+        session_->SetDraining(in_->heartbeat().draining());
+        events_.OnHeartbeat(session_, in_->heartbeat());
         break;
       case v1::WorkerMessage::kResults:
         if (!session_->hello_received()) break;
-        events_.OnResults(session_, in_.results());
+        events_.OnResults(session_, in_->results());
         break;
       case v1::WorkerMessage::kRecords:
         if (!session_->hello_received()) break;
-        events_.OnRecords(session_, in_.records());
+        events_.OnRecords(session_, in_->records());
         break;
       default:
         // Progress is not used yet.
         break;
     }
-    StartRead(&in_);
+    // The handlers copied what they keep.
+    arena_.Reset();
+    in_ = NewMessage();
+    StartRead(in_);
   }
 
   void OnWriteDone(bool ok) override {
@@ -77,11 +81,18 @@ class WorkerReactor final : public grpc::ServerBidiReactor<v1::WorkerMessage, v1
   void EndReads() {
     if (session_->ReadsEnded()) Finish(grpc::Status::OK);
   }
+  v1::WorkerMessage* NewMessage() {
+    return google::protobuf::Arena::CreateMessage<v1::WorkerMessage>(&arena_);
+  }
 
   SessionEvents& events_;
   const std::string peer_;
   std::shared_ptr<WorkerSession> session_;
-  v1::WorkerMessage in_;
+  // Each message from the worker is parsed into this arena, emptied once the message is handled: a batch of
+  // results is hundreds of runs with several strings each, which otherwise cost an allocation and a free
+  // apiece.
+  google::protobuf::Arena arena_;
+  v1::WorkerMessage* in_ = NewMessage();
 };
 
 void WorkerSession::Attach(WorkerReactor* reactor) {

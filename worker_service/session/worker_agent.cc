@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "absl/random/random.h"
+#include "google/protobuf/arena.h"
 #include "google/protobuf/util/time_util.h"
 #include "spdlog/spdlog.h"
 #include "worker_service/session/safe_text.h"
@@ -183,14 +184,20 @@ void WorkerAgent::ConnectionLoop() {
         for (const auto& [_, m] : pending_batches_) batches.push_back(m);
       }
       for (const auto& m : batches) Write(m);
-      v1::ServerMessage message;
-      while (stream->Read(&message)) {
+      // Each message is parsed into an arena that is emptied once it is handled: an assignment batch is
+      // hundreds of runs with a dozen strings each, which otherwise cost an allocation and a free apiece
+      // (a third of a worker's CPU in the throughput benchmark).
+      google::protobuf::Arena arena;
+      while (true) {
+        auto* message = google::protobuf::Arena::CreateMessage<v1::ServerMessage>(&arena);
+        if (!stream->Read(message)) break;
         if (!got_reply) {
           got_reply = true;
           backoff = options_.reconnect_min;
           spdlog::info("connected to sync_service at {}", options_.sync_service_address);
         }
-        HandleMessage(message);
+        HandleMessage(*message);
+        arena.Reset();
       }
     }
     {
