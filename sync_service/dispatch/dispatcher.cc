@@ -199,17 +199,17 @@ int Dispatcher::ClaimAndAssign() {
   }
   globally_full_ = claimed->globally_full;
   full_hosts_ = std::move(claimed->full_hosts);
-  std::map<std::string, v1::ServerMessage> messages;
+  std::map<std::string, OutgoingMessage> messages;
   std::map<std::string, std::vector<std::string>> run_ids;
-  for (const store::ClaimedRun& c : claimed->runs) {
+  for (store::ClaimedRun& c : claimed->runs) {
     const std::string& worker = *c.run.worker_id;
-    v1::Assignment* a = messages[worker].mutable_assignments()->add_assignments();
+    v1::Assignment* a = messages[worker]->mutable_assignments()->add_assignments();
     api::ToProto(c.run, *a->mutable_run());
     a->set_integration_id(c.run.integration_id);
-    a->set_integration_name(c.integration_name);
+    a->set_integration_name(std::move(c.integration_name));
     a->set_type(c.integration_type == domain::IntegrationType::kHttpJson ? v1::Integration::HTTP_JSON
                                                                          : v1::Integration::DEMO);
-    a->set_config_json(c.integration_config);
+    a->set_config_json(std::move(c.integration_config));
     *a->mutable_deadline() = api::TimestampOf(c.deadline);
     run_ids[worker].push_back(c.run.id);
     if (options_.metrics != nullptr) options_.metrics->Started(c.run);

@@ -107,7 +107,13 @@ void WorkerSession::Detach() {
   outbox_.clear();
 }
 
-void WorkerSession::Send(v1::ServerMessage message) {
+void WorkerSession::Send(const v1::ServerMessage& message) {
+  OutgoingMessage out;
+  *out = message;
+  Send(std::move(out));
+}
+
+void WorkerSession::Send(OutgoingMessage message) {
   WorkerReactor* reactor = nullptr;
   const v1::ServerMessage* first = nullptr;
   {
@@ -117,7 +123,7 @@ void WorkerSession::Send(v1::ServerMessage message) {
     if (write_in_flight_) return;
     write_in_flight_ = true;
     reactor = reactor_;
-    first = &outbox_.front();
+    first = &*outbox_.front();
   }
   // Safe without the lock: while a write is in flight the stream cannot finish, so the reactor lives, and
   // deque elements do not move when others are pushed behind them.
@@ -128,7 +134,7 @@ const v1::ServerMessage* WorkerSession::WriteDone(bool ok, bool* finish) {
   absl::MutexLock lock(&mu_);
   if (!outbox_.empty()) outbox_.pop_front();
   if (!ok) outbox_.clear();  // the stream is broken; the reads will end too
-  if (!outbox_.empty() && !reads_ended_) return &outbox_.front();
+  if (!outbox_.empty() && !reads_ended_) return &*outbox_.front();
   write_in_flight_ = false;
   if (reads_ended_ && !finished_) {
     finished_ = true;
