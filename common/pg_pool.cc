@@ -1,13 +1,23 @@
 #include "common/pg_pool.h"
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "spdlog/spdlog.h"
 
 namespace syncd {
 
+std::string PgPrimaryMessage(absl::string_view what) {
+  absl::string_view line = what.substr(0, what.find('\n'));
+  for (absl::string_view severity : {"ERROR:", "FATAL:", "PANIC:"}) {
+    if (absl::ConsumePrefix(&line, severity)) break;
+  }
+  return std::string(absl::StripAsciiWhitespace(line));
+}
+
 absl::Status PgExceptionToStatus(const std::exception& e) {
   if (dynamic_cast<const pqxx::broken_connection*>(&e) != nullptr) {
-    return absl::UnavailableError(absl::StrCat("database unavailable: ", e.what()));
+    return absl::UnavailableError(absl::StrCat("database unavailable: ", PgPrimaryMessage(e.what())));
   }
   if (dynamic_cast<const pqxx::in_doubt_error*>(&e) != nullptr) {
     return absl::UnavailableError(
@@ -15,17 +25,22 @@ absl::Status PgExceptionToStatus(const std::exception& e) {
   }
   if (const auto* sql = dynamic_cast<const pqxx::sql_error*>(&e); sql != nullptr) {
     const std::string& state = sql->sqlstate();
-    if (state == "23505") return absl::AlreadyExistsError(sql->what());
-    if (state.rfind("23", 0) == 0) return absl::FailedPreconditionError(sql->what());
-    if (state == "40001" || state == "40P01") return absl::AbortedError(sql->what());
+    // The first line only: DETAIL and CONTEXT quote the data of the row or value at fault (a config with
+    // its secrets, a record), and the status travels to the API's caller and the logs.
+    const std::string message = PgPrimaryMessage(sql->what());
+    if (state == "23505") return absl::AlreadyExistsError(message);
+    if (state.rfind("23", 0) == 0) return absl::FailedPreconditionError(message);
+    if (state == "40001" || state == "40P01") return absl::AbortedError(message);
     // Class 08: connection exception; 57P: operator intervention (shutdown, admin); 53: resources.
     if (state.rfind("08", 0) == 0 || state.rfind("57P", 0) == 0 || state.rfind("53", 0) == 0) {
-      return absl::UnavailableError(absl::StrCat("database unavailable: ", sql->what()));
+      return absl::UnavailableError(absl::StrCat("database unavailable: ", message));
     }
-    if (state == "22P02") return absl::InvalidArgumentError(sql->what());
-    return absl::InternalError(absl::StrCat("database error ", state, ": ", sql->what()));
+    // Class 22: data the database cannot take (an invalid value, a character it cannot store); retrying
+    // the same data cannot help.
+    if (state.rfind("22", 0) == 0) return absl::InvalidArgumentError(message);
+    return absl::InternalError(absl::StrCat("database error ", state, ": ", message));
   }
-  return absl::InternalError(e.what());
+  return absl::InternalError(PgPrimaryMessage(e.what()));
 }
 
 PgPool::PgPool(Options options, OnConnect on_connect)

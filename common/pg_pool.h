@@ -19,6 +19,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 
@@ -26,6 +27,9 @@ namespace syncd {
 
 // Maps an exception thrown by libpqxx (or by code inside a transaction) to a status.
 absl::Status PgExceptionToStatus(const std::exception& e);
+// The first line of a PostgreSQL error without its severity: "duplicate key value violates ...". The DETAIL,
+// CONTEXT and HINT lines that follow may quote the data at fault.
+std::string PgPrimaryMessage(absl::string_view what);
 
 class PgPool {
  public:

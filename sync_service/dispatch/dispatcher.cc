@@ -428,6 +428,12 @@ void Dispatcher::ApplyRecords(std::vector<PendingRecords> batches) {
       a->set_inserted(counts->inserted);
       a->set_updated(counts->updated);
       a->set_unchanged(counts->unchanged);
+    } else if (counts.status().code() == absl::StatusCode::kInvalidArgument) {
+      // PostgreSQL refused the data: the same batch would be refused again. The worker fails the run.
+      spdlog::warn("record batch run_id={} sequence={} refused: {}", p.batch.run_id, p.batch.sequence,
+                   std::string(counts.status().message()));
+      a->set_error(absl::StrCat("PostgreSQL refused the records of batch ", p.batch.sequence, ": ",
+                                counts.status().message()));
     } else if (counts.status().code() == absl::StatusCode::kFailedPrecondition) {
       // The run ended meanwhile (its lease ran out): acknowledge so the worker does not wait; the lease
       // check cancels the run on the worker.

@@ -34,6 +34,16 @@ std::string SecretOrigin(const nlohmann::json& config) {
   return origin;
 }
 
+// The secret an auth kind sends ("" for none).
+std::string SecretOfKind(const nlohmann::json& auth) {
+  auto kind = auth.find("kind");
+  if (kind == auth.end() || !kind->is_string()) return "";
+  if (*kind == "bearer") return "token";
+  if (*kind == "basic") return "password";
+  if (*kind == "apiKey") return "key";
+  return "";
+}
+
 }  // namespace
 
 bool IsSecretKey(const std::string& object_key, const std::string& key) {
@@ -63,6 +73,9 @@ nlohmann::json KeepUnchangedSecrets(const nlohmann::json& stored, const nlohmann
   const bool had_auth = stored_auth != stored.end() && stored_auth->is_object();
   // A stored secret only goes to the server it was written for: a new destination needs it sent again.
   const bool same_destination = SecretOrigin(stored) == SecretOrigin(incoming);
+  // A stored secret of another auth kind (a token after switching to basic) is not kept: it would stay
+  // behind unseen and come back with a switch back.
+  const std::string in_use = SecretOfKind(*out_auth);
   for (const char* key : kSecretAuthKeys) {
     auto new_value = out_auth->find(key);
     const bool masked = new_value != out_auth->end() && new_value->is_string() && *new_value == kSecretMask;
@@ -72,6 +85,10 @@ nlohmann::json KeepUnchangedSecrets(const nlohmann::json& stored, const nlohmann
     auto old_value = had_auth ? stored_auth->find(key) : stored.end();
     const bool had_secret = had_auth && old_value != stored_auth->end() && !old_value->is_null();
     if ((new_value == out_auth->end() || masked) && had_secret) {
+      if (key != in_use) {
+        out_auth->erase(key);
+        continue;
+      }
       if (!same_destination) {
         violations.push_back({std::string("config.auth.") + key,
                               "must be sent again when the url's scheme, host or port changes"});

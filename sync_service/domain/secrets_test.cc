@@ -78,5 +78,20 @@ TEST(SecretsTest, TheMaskIsNeverStoredAsASecret) {
   EXPECT_FALSE(KeepUnchangedSecrets(nlohmann::json::object(), masked, violations)["auth"].contains("token"));
 }
 
+TEST(SecretsTest, SwitchingTheAuthKindDropsTheOldKindsSecret) {
+  FieldViolations violations;
+  // The UI sends back what it was shown: the masked token, now under basic auth.
+  nlohmann::json to_basic = {
+      {"url", "https://api.example.com"},
+      {"auth", {{"kind", "basic"}, {"username", "ann"}, {"password", "pw"}, {"token", kSecretMask}}}};
+  nlohmann::json kept = KeepUnchangedSecrets(kStored, to_basic, violations);
+  EXPECT_FALSE(kept["auth"].contains("token")) << kept.dump();
+  EXPECT_EQ(kept["auth"]["password"], "pw");
+  EXPECT_EQ(kept.dump().find("s3cr3t"), std::string::npos);
+  nlohmann::json to_none = {{"url", "https://api.example.com"}, {"auth", {{"kind", "none"}}}};
+  EXPECT_EQ(KeepUnchangedSecrets(kStored, to_none, violations).dump().find("s3cr3t"), std::string::npos);
+  EXPECT_TRUE(violations.empty());
+}
+
 }  // namespace
 }  // namespace syncd::domain

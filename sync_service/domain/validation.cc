@@ -21,6 +21,27 @@ size_t Utf8Length(const std::string& s) {
   return n;
 }
 
+// PostgreSQL stores the character U+0000 neither in text nor in jsonb strings.
+constexpr char kNoNul[] = "must not contain the character U+0000 (PostgreSQL cannot store it)";
+
+// Strings and keys with U+0000 anywhere in `value` (at `path`, e.g. config.body.q, config.items[2]).
+void CheckNoNul(const nlohmann::json& value, const std::string& path, FieldViolations& out) {
+  if (value.is_string()) {
+    if (value.get_ref<const std::string&>().find('\0') != std::string::npos) out.push_back({path, kNoNul});
+  } else if (value.is_object()) {
+    for (const auto& [key, member] : value.items()) {
+      if (key.find('\0') != std::string::npos) {
+        // The key itself is not repeated: it could not be shown as it is.
+        out.push_back({path, "must not have keys that contain the character U+0000"});
+        continue;
+      }
+      CheckNoNul(member, absl::StrCat(path, ".", key), out);
+    }
+  } else if (value.is_array()) {
+    for (size_t i = 0; i < value.size(); ++i) CheckNoNul(value[i], absl::StrCat(path, "[", i, "]"), out);
+  }
+}
+
 void ValidateName(const std::optional<std::string>& name, bool required, FieldViolations& out) {
   if (!name.has_value()) {
     if (required) out.push_back({"name", "is required"});
@@ -29,6 +50,8 @@ void ValidateName(const std::optional<std::string>& name, bool required, FieldVi
   const std::string trimmed = NormalizeName(*name);
   if (trimmed.empty()) {
     out.push_back({"name", "must not be empty"});
+  } else if (trimmed.find('\0') != std::string::npos) {
+    out.push_back({"name", kNoNul});
   } else if (Utf8Length(trimmed) > kMaxNameLength) {
     out.push_back({"name", absl::StrCat("must be at most ", kMaxNameLength, " characters")});
   }
@@ -101,6 +124,7 @@ void ValidateConfig(IntegrationType type, const nlohmann::json& config, FieldVio
     out.push_back({"config", "must be a JSON object"});
     return;
   }
+  CheckNoNul(config, "config", out);
   // Every connector honours a per-sync deadline.
   auto timeout = config.find("syncTimeoutSeconds");
   if (timeout != config.end() && !timeout->is_null() &&
@@ -191,7 +215,11 @@ FieldViolations ApplyChanges(const Integration& current, const IntegrationChange
   if (changes.sync_enabled.has_value()) next.sync_enabled = *changes.sync_enabled;
   const bool schedule_changed = next.sync_interval_seconds != current.sync_interval_seconds ||
                                 next.sync_enabled != current.sync_enabled;
-  if (schedule_changed) {
+  // A retry that is due keeps its time when the interval changes: the failure streak and its backoff go on
+  // (the status stays RETRYING, and says the truth).
+  const bool retry_pending = current.retry_count > 0 && current.sync_enabled && next.sync_enabled &&
+                             current.next_sync_at.has_value() && next.sync_interval_seconds.has_value();
+  if (schedule_changed && !retry_pending) {
     next.next_sync_at =
         schedule::NextSyncTime(next.sync_interval_seconds, next.sync_enabled, current.last_sync_at, now);
   }

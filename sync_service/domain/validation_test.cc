@@ -11,6 +11,7 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::Field;
 using ::testing::IsEmpty;
+using ::testing::UnorderedElementsAre;
 
 const absl::Time kNow = absl::FromUnixSeconds(1'800'000'000);
 
@@ -72,6 +73,22 @@ TEST(NewIntegrationTest, NameRules) {
   std::string kana;
   for (int i = 0; i < 200; ++i) kana += "\xE3\x81\x82";
   EXPECT_THAT(NewIntegration(Demo(kana), kNow, out), IsEmpty());
+  // PostgreSQL cannot store U+0000: refused, not cut short at it.
+  EXPECT_THAT(Fields(NewIntegration(Demo(std::string("nul\0byte", 8)), kNow, out)), ElementsAre("name"));
+}
+
+TEST(ConfigTest, NulAnywhereInTheConfigIsRefusedWithItsPath) {
+  Integration out;
+  IntegrationChanges c = Demo("x");
+  c.config = nlohmann::json{{"records", 1},
+                            {"body", {{"q", std::string("a\0b", 3)}}},
+                            {"list", {"ok", std::string("\0", 1)}},
+                            {std::string("k\0", 2), 1}};
+  const FieldViolations v = NewIntegration(c, kNow, out);
+  EXPECT_THAT(Fields(v), UnorderedElementsAre("config", "config.body.q", "config.list[1]"));
+  for (const FieldViolation& violation : v) {
+    EXPECT_EQ(violation.description.find('\0'), std::string::npos) << violation.field;
+  }
 }
 
 TEST(IntervalTest, Bounds) {
@@ -255,6 +272,23 @@ TEST(ApplyChangesTest, PauseClearsNextSyncAndResumeRestoresIt) {
   EXPECT_EQ(resumed.next_sync_at, kNow + absl::Minutes(50));
   EXPECT_EQ(resumed.paused_reason, std::nullopt);
   EXPECT_EQ(resumed.retry_count, 0);
+}
+
+TEST(ApplyChangesTest, NewIntervalKeepsARetryThatIsDue) {
+  Integration failing = Existing();
+  failing.retry_count = 1;
+  failing.next_sync_at = kNow + absl::Minutes(1);  // the retry
+  IntegrationChanges c;
+  c.sync_interval = IntervalInput::Number(7200);
+  Integration out;
+  ASSERT_THAT(ApplyChanges(failing, c, kNow, out), IsEmpty());
+  EXPECT_EQ(out.sync_interval_seconds, 7200);
+  EXPECT_EQ(out.next_sync_at, kNow + absl::Minutes(1));
+  EXPECT_EQ(out.retry_count, 1);
+  // Manual only: nothing retries.
+  c.sync_interval = IntervalInput::Null();
+  ASSERT_THAT(ApplyChanges(failing, c, kNow, out), IsEmpty());
+  EXPECT_EQ(out.next_sync_at, std::nullopt);
 }
 
 TEST(ApplyChangesTest, ManualOnlyClearsNextSync) {

@@ -45,6 +45,9 @@ ScheduleAfterRun AfterRun(const ScheduleState& state, const RunFinish& finish, c
   out.retry_count = state.retry_count + 1;
   // A paused integration (e.g. a manual sync of it failed) stays paused and does not retry.
   if (!state.sync_enabled) return out;
+  // Manual only: nothing is scheduled, so nothing retries and there is no schedule to pause. The failure,
+  // its suggestion and the streak show; the admin syncs again by hand.
+  if (!state.sync_interval_seconds.has_value()) return out;
   if (IsPermanentError(finish.error_code)) {
     out.sync_enabled = false;
     out.paused_reason =

@@ -125,5 +125,18 @@ TEST(RetryPolicyTest, FailureOfPausedIntegrationStaysPausedWithoutRetry) {
   EXPECT_FALSE(next.paused_reason.has_value());
 }
 
+TEST(RetryPolicyTest, FailureOfManualOnlyNeitherRetriesNorPauses) {
+  for (const char* code : {"SERVER_ERROR", "AUTH_FAILED", "RATE_LIMITED"}) {
+    SCOPED_TRACE(code);
+    RunFinish f = Failure(code);
+    f.retry_after = kDone + absl::Seconds(30);
+    ScheduleAfterRun next = AfterRun({std::nullopt, true, 3}, f, RetryPolicy{}, NoJitter);
+    EXPECT_EQ(next.next_sync_at, std::nullopt);
+    EXPECT_TRUE(next.sync_enabled);
+    EXPECT_FALSE(next.paused_reason.has_value());
+    EXPECT_EQ(next.retry_count, 4);
+  }
+}
+
 }  // namespace
 }  // namespace syncd::schedule

@@ -2,6 +2,7 @@
 // updated and unchanged across syncs, pacing to maxRequestsPerMinute, a 429 waited out, what a failed run
 // leaves behind, a request cut off at the sync's deadline, secrets kept out of responses and logs, and
 // configs that cannot work rejected when saved.
+#include <map>
 #include <string>
 
 #include "tests/integration/http_json_fixture.h"
@@ -10,8 +11,10 @@ namespace syncd::testing {
 namespace {
 
 using nlohmann::json;
+using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Not;
+using ::testing::Pair;
 
 // A page of `ids` as {"items": [{"id": 1, "name": "item 1", "rev": rev}, ...]} plus `extra` keys.
 std::string ItemsPage(const std::vector<int>& ids, int rev = 1, json extra = json::object()) {
@@ -181,6 +184,24 @@ TEST_F(HttpJsonSyncTest, APageOfLargeRecordsOverGrpcsDefault4MiBIsStored) {
   ASSERT_EQ(run.status(), v1::SyncRun::SUCCESS) << Describe(run) << " " << run.error_message();
   EXPECT_EQ(run.records_count(), 40);
   EXPECT_EQ(run.records_inserted(), 40);
+}
+
+// PostgreSQL stores U+0000 neither in text nor in jsonb: a source that sends it still syncs, without it.
+TEST_F(HttpJsonSyncTest, RecordsWithNulCharactersAreStoredWithoutThem) {
+  server().Respond(
+      "/nul", {.body = R"({"items": [{"id": 1, "name": "ok"}, {"id": "2\u0000", "name": "bad\u0000nul"}]})"});
+  v1::Integration integration = MustCreate(
+      HttpJson("Nul", {{"url", server().Url("/nul")}, {"recordsPath", "/items"}, {"idField", "/id"}}));
+  v1::SyncRun run = SyncNow(integration.id());
+  ASSERT_EQ(run.status(), v1::SyncRun::SUCCESS) << Describe(run) << " " << run.error_message();
+  EXPECT_EQ(run.records_count(), 2);
+  EXPECT_EQ(run.records_inserted(), 2);
+  std::map<std::string, std::string> names;
+  const v1::ListRecordsResponse records = Records(integration.id());
+  for (const v1::SyncedRecord& r : records.records()) {
+    names[r.external_id()] = r.data().fields().at("name").string_value();
+  }
+  EXPECT_THAT(names, ElementsAre(Pair("1", "ok"), Pair("2", "badnul")));
 }
 
 TEST_F(HttpJsonSyncTest, PagesArePacedToMaxRequestsPerMinute) {

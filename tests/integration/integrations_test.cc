@@ -4,6 +4,8 @@
 #include <google/protobuf/util/message_differencer.h>
 
 #include <climits>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -662,6 +664,35 @@ TEST_F(SecretsTest, MovingTheUrlToAnotherHostNeedsTheSecretAgain) {
   v1::Integration updated;
   ASSERT_THAT(Update(created.id(), resent, &updated), IsOk());
   EXPECT_EQ(StoredToken(Sql(), created.id()), "token-for-new-host");
+}
+
+// PostgreSQL cannot store U+0000. A config or name with it is refused as bad input naming the field, before
+// the database sees it: the database's own error would quote the stored config, secrets and all.
+TEST_F(SecretsTest, NulInTheConfigIsRefusedByFieldAndTheSecretStaysHidden) {
+  const std::string token = "tok-nul-very-secret";
+  v1::Integration created = MustCreate(WithToken("Billing", token));
+  v1::Integration changed;
+  *changed.mutable_config() = created.config();  // the masked token: keep the stored one
+  (*changed.mutable_config()->mutable_fields())["method"].set_string_value("POST");
+  google::protobuf::Struct* body =
+      (*changed.mutable_config()->mutable_fields())["body"].mutable_struct_value();
+  (*body->mutable_fields())["q"].set_string_value(std::string("a\0b", 3));
+  v1::Integration updated;
+  grpc::Status status = Update(created.id(), changed, &updated);
+  EXPECT_THAT(status, IsInvalidArgument("config.body.q"));
+  EXPECT_EQ(status.error_message().find(token), std::string::npos) << Describe(status);
+  EXPECT_EQ(status.error_details().find(token), std::string::npos);
+  EXPECT_EQ(StoredToken(Sql(), created.id()), token);
+
+  v1::Integration nul_name = WithToken(std::string("Nul\0name", 8), "another-token");
+  EXPECT_THAT(Create(nul_name, &updated), IsInvalidArgument("name"));
+
+  absl::SleepFor(absl::Milliseconds(1500));  // the log is flushed every second
+  std::ifstream log(service().log_path());
+  std::stringstream text;
+  text << log.rdbuf();
+  EXPECT_EQ(text.str().find(token), std::string::npos) << "the token is in sync_service's log";
+  EXPECT_EQ(text.str().find('\0'), std::string::npos) << "a NUL byte is in sync_service's log";
 }
 
 }  // namespace

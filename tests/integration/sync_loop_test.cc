@@ -283,6 +283,34 @@ TEST_F(SyncLoopRetryTest, AManualSyncOfAPausedIntegrationSucceedsAndTheScheduleS
   EXPECT_EQ(after.paused_reason(), paused.paused_reason());
 }
 
+// A manual-only integration has no schedule: a failed sync by hand neither retries by itself nor pauses
+// anything; the failure and its suggestion show until the admin syncs again.
+TEST_F(SyncLoopRetryTest, AFailedManualOnlySyncNeitherRetriesNorPauses) {
+  ASSERT_NE(StartWorker("worker-a"), nullptr);
+  for (const char* code : {"SERVER_ERROR", "AUTH_FAILED"}) {
+    SCOPED_TRACE(code);
+    v1::Integration integration =
+        MustCreate(Demo(absl::StrCat("By hand, failing ", code), {.failure_rate = 1, .error_code = code},
+                        /*interval_seconds=*/std::nullopt));
+    v1::TriggerSyncResponse trigger;
+    ASSERT_THAT(Trigger(integration.id(), &trigger), IsOk());
+    std::optional<v1::SyncRun> done = AwaitEnded(integration.id(), trigger.run().id());
+    ASSERT_TRUE(done.has_value()) << Describe(RunsOf(integration.id()));
+    EXPECT_EQ(done->status(), v1::SyncRun::FAILED);
+
+    // A retry would have started after one base delay.
+    absl::SleepFor(kRetryBase * 2);
+    EXPECT_EQ(RunsOf(integration.id()).size(), 1u) << Describe(RunsOf(integration.id()));
+    v1::Integration after = MustGet(integration.id());
+    EXPECT_TRUE(after.sync_enabled()) << after.ShortDebugString();
+    EXPECT_FALSE(after.has_paused_reason()) << after.ShortDebugString();
+    EXPECT_FALSE(after.has_next_sync_at()) << after.ShortDebugString();
+    EXPECT_EQ(after.status(), v1::Integration::MANUAL_ONLY);
+    EXPECT_EQ(after.last_sync_status(), v1::SyncRun::FAILED);
+    EXPECT_EQ(after.retry_count(), 1);
+  }
+}
+
 TEST_F(SyncLoopRetryTest, PermanentErrorPausesAtOnceWithoutRetrying) {
   ASSERT_NE(StartWorker("worker-a"), nullptr);
   v1::Integration integration =

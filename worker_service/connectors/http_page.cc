@@ -1,5 +1,6 @@
 #include "worker_service/connectors/http_page.h"
 
+#include <algorithm>
 #include <map>
 
 #include "absl/strings/ascii.h"
@@ -55,6 +56,36 @@ std::string TopLevelKeys(const json& document) {
     keys.push_back(absl::StrCat("\"", key, "\""));
   }
   return absl::StrJoin(keys, ", ");
+}
+
+// PostgreSQL stores the character U+0000 neither in text nor in jsonb. A source that sends it (a C string
+// padded with NULs, say) gets it removed from every string and key of the record; nothing else changes.
+void StripNul(json& value) {
+  if (value.is_string()) {
+    std::string& s = value.get_ref<std::string&>();
+    s.erase(std::remove(s.begin(), s.end(), '\0'), s.end());
+  } else if (value.is_array()) {
+    for (json& element : value) StripNul(element);
+  } else if (value.is_object()) {
+    json stripped = json::object();
+    for (auto& [key, member] : value.items()) {
+      std::string k = key;
+      k.erase(std::remove(k.begin(), k.end(), '\0'), k.end());
+      StripNul(member);
+      stripped[k] = std::move(member);
+    }
+    value = std::move(stripped);
+  }
+}
+
+// The record's JSON text, without U+0000 (see StripNul).
+std::string RecordText(const json& record) {
+  std::string text = record.dump();
+  // dump() writes U+0000 as \u0000; the rare record that has it is copied and cleaned.
+  if (text.find("\\u0000") == std::string::npos) return text;
+  json copy = record;
+  StripNul(copy);
+  return copy.dump();
 }
 
 // The text of a pagination value, or nullopt when it says "no more pages"; `bad` is set for a value that
@@ -167,6 +198,7 @@ PageRead ReadPage(const std::string& body, const HttpJsonConfig& config, const P
           RecordIdFailure(config.records_path, config.id_field, source.page, i, "the field is missing");
     } else if (id->is_string()) {
       external_id = id->get<std::string>();
+      external_id.erase(std::remove(external_id.begin(), external_id.end(), '\0'), external_id.end());
       if (external_id.empty()) {
         out.failure = RecordIdFailure(config.records_path, config.id_field, source.page, i, "it is empty");
       }
@@ -180,7 +212,7 @@ PageRead ReadPage(const std::string& body, const HttpJsonConfig& config, const P
       out.records.clear();
       return out;
     }
-    SourceRecord r{external_id, record.dump()};
+    SourceRecord r{external_id, RecordText(record)};
     if (auto [it, inserted] = position.emplace(external_id, out.records.size()); !inserted) {
       out.records[it->second] = std::move(r);
     } else {

@@ -29,6 +29,23 @@ TEST(ReadPageTest, RecordsWithTheirIds) {
   EXPECT_EQ(p.next_cursor, std::nullopt);
 }
 
+// PostgreSQL cannot store U+0000: it is removed from strings, keys and ids; a literal "\\u0000" text stays.
+TEST(ReadPageTest, NulCharactersAreRemoved) {
+  PageRead p = ReadPage(
+      R"({"data": [{"id": "a\u0000b", "n": "bad\u0000nul", "k\u0000": [1, "x\u0000"], "t": "\\u0000"},)"
+      R"( {"id": 2, "n": "ok"}]})",
+      Config(), kSource);
+  ASSERT_FALSE(p.failure.has_value()) << p.failure->message;
+  ASSERT_EQ(p.records.size(), 2u);
+  EXPECT_EQ(p.records[0].external_id, "ab");
+  EXPECT_EQ(p.records[0].json, R"({"id":"ab","k":[1,"x"],"n":"badnul","t":"\\u0000"})");
+  EXPECT_EQ(p.records[1].json, R"({"id":2,"n":"ok"})");
+  // An id of NULs only is an empty id.
+  PageRead empty = ReadPage(R"({"data": [{"id": "\u0000"}]})", Config(), kSource);
+  ASSERT_TRUE(empty.failure.has_value());
+  EXPECT_THAT(empty.failure->message, HasSubstr("empty"));
+}
+
 TEST(ReadPageTest, WholeResponseAsArrayAndNestedIds) {
   PageRead p = ReadPage(R"([{"key": {"id": 7}}])", Config("", "/key/id"), kSource);
   ASSERT_FALSE(p.failure.has_value());

@@ -267,7 +267,11 @@ void WorkerAgent::HandleMessage(const v1::ServerMessage& message) {
       const auto& ack = message.records_ack();
       const auto key = std::make_pair(ack.run_id(), ack.sequence());
       if (pending_batches_.erase(key) > 0) {
-        batch_acks_[key] = {ack.inserted(), ack.updated(), ack.unchanged()};
+        if (ack.error().empty()) {
+          batch_acks_[key] = BatchCounts{ack.inserted(), ack.updated(), ack.unchanged()};
+        } else {
+          batch_acks_[key] = absl::InvalidArgumentError(ack.error());
+        }
         batch_cv_.SignalAll();
       }
       break;
@@ -427,7 +431,7 @@ absl::StatusOr<BatchCounts> WorkerAgent::SendRecords(const std::string& run_id, 
     }
     batch_cv_.WaitWithTimeout(&mu_, absl::Milliseconds(100));
   }
-  BatchCounts counts = batch_acks_[key];
+  absl::StatusOr<BatchCounts> counts = std::move(batch_acks_.at(key));
   batch_acks_.erase(key);
   return counts;
 }

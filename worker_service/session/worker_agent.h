@@ -113,7 +113,8 @@ class WorkerAgent {
   bool drain_confirmed_ ABSL_GUARDED_BY(mu_) = false;
   // Record batches sent and not yet acknowledged, by (run id, sequence); sent again after a reconnect.
   std::map<std::pair<std::string, int>, v1::WorkerMessage> pending_batches_ ABSL_GUARDED_BY(mu_);
-  std::map<std::pair<std::string, int>, BatchCounts> batch_acks_ ABSL_GUARDED_BY(mu_);
+  // The counts, or the error of a batch sync_service refused for good.
+  std::map<std::pair<std::string, int>, absl::StatusOr<BatchCounts>> batch_acks_ ABSL_GUARDED_BY(mu_);
   absl::CondVar batch_cv_;
 
   // Serialises writes on the current stream; the stream pointer is only replaced under it.

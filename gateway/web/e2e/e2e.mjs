@@ -271,13 +271,16 @@ async function mainPhase() {
   await step('a failing integration shows its error and the suggested fix in the history', async () => {
     await page.getByRole('button', { name: 'New integration' }).click();
     await dialog().waitFor({ timeout: kWait });
-    await fillDemoForm({ name: failing, records: 5, failureRate: 1, errorCode: 'AUTH_FAILED', interval: 'Manual only' });
-    await textMatches(dialog().getByTestId('next-sync-preview'), /manual only/, 'the manual-only preview');
+    // Scheduled (a manual-only integration has no schedule to pause): its first sync starts at once, fails
+    // with an error retrying cannot fix, and pauses the schedule.
+    await fillDemoForm({ name: failing, records: 5, failureRate: 1, errorCode: 'AUTH_FAILED', interval: 'Daily' });
+    await textMatches(dialog().getByTestId('next-sync-preview'), /first sync starts as soon as you save/, 'the preview');
     await dialog().getByRole('button', { name: 'Create integration' }).click();
     await dialog().waitFor({ state: 'detached', timeout: kWait });
     const c = card(failing);
     await c.waitFor({ timeout: kWait });
-    await textMatches(c.getByTestId('next-sync'), /Manual only: no scheduled syncs/, 'no countdown for manual only');
+    await textMatches(c.getByTestId('next-sync'), /Paused: no scheduled syncs/, 'no countdown once paused');
+    // A sync by hand of the paused integration fails the same way.
     await c.getByRole('button', { name: 'Sync now' }).click();
     await textMatches(c.getByTestId('sync-outcome'), /^Sync failed \(AUTH_FAILED\): The demo source failed this sync on purpose/, 'the failed outcome');
     await lightIs(c, 'red', 'after the failure');
