@@ -2,9 +2,11 @@
 // a slow endpoint, TLS to a plain-HTTP port and to a self-signed certificate, 401, 403, 404, 429, 500, a body
 // that is not JSON, a missing records path, records without ids, a stored config the worker cannot use — each
 // with the message and suggestion an admin reads in GetSyncHistory, and the schedule's answer: permanent
-// errors pause at once, the others retry, and a 429 retries when the source said.
+// errors pause at once, the others retry, and a 429 retries when the source said. Credentials a source quotes
+// back (as sent, base64 for basic auth, JSON-escaped, past the cut of a long body) are masked everywhere.
 #include <string>
 
+#include "absl/strings/str_replace.h"
 #include "tests/integration/http_json_fixture.h"
 
 namespace syncd::testing {
@@ -12,6 +14,7 @@ namespace {
 
 using nlohmann::json;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 struct ErrorCase {
   std::string name;
@@ -170,6 +173,77 @@ TEST_F(HttpJsonErrorsTest, ErrorBodyThatIsNotUtf8StillEndsTheRun) {
   EXPECT_EQ(runs[0].error_code(), "SERVER_ERROR");
   EXPECT_THAT(runs[0].error_message(), HasSubstr("failed with HTTP 500 on /latin1"));
   EXPECT_THAT(runs[0].error_message(), HasSubstr("Fehler: Datenbank " + replacement + "berlastet"));
+}
+
+TEST_F(HttpJsonErrorsTest, CredentialsQuotedBackInAnyFormAreMasked) {
+  // Sources that quote what they reject: the Authorization header of basic auth as received (the base64 of
+  // "username:password"), a token JSON-escaped the way PHP's json_encode does it ("/" as "\/", '"' as \",
+  // '\' as \\), and a key so far into a long body that the quoted part of the body ends inside it.
+  const std::string password = "Pa55w0rd-BASIC-999";
+  const std::string basic = "YWRtaW46UGE1NXcwcmQtQkFTSUMtOTk5";  // base64("admin:Pa55w0rd-BASIC-999")
+  const std::string token = R"(eyJhbGciOi/SLASHY+tok"q\==)";
+  const std::string escaped_token = R"(eyJhbGciOi\/SLASHY+tok\"q\\==)";
+  const std::string key = "key-LONG-BODY-0123456789abcdef";
+  server().Route("/basic", [](const RecordedRequest& r) {
+    return ScriptedResponse{.status = 401,
+                            .body = R"({"error":"bad token )" + r.Header("authorization") + R"("})"};
+  });
+  server().Route("/php", [](const RecordedRequest& r) {
+    const std::string quoted = absl::StrReplaceAll(json(r.Header("authorization")).dump(), {{"/", "\\/"}});
+    return ScriptedResponse{.status = 401, .body = R"({"error":"bad token","got":)" + quoted + "}"};
+  });
+  server().Route("/long", [](const RecordedRequest& r) {
+    // The key starts 25 bytes before the end of the 200 that a message quotes.
+    return ScriptedResponse{.status = 403,
+                            .body = R"({"error":")" + std::string(160, '.') + " key " +
+                                    r.Header("x-api-key") + R"( lacks scope"})"};
+  });
+  json basic_config = Config(server().Url("/basic"));
+  basic_config["auth"] = {{"kind", "basic"}, {"username", "admin"}, {"password", password}};
+  json bearer_config = Config(server().Url("/php"));
+  bearer_config["auth"] = {{"kind", "bearer"}, {"token", token}};
+  json key_config = Config(server().Url("/long"));
+  key_config["auth"] = {{"kind", "apiKey"}, {"header", "X-Api-Key"}, {"key", key}};
+  struct Case {
+    json config;
+    std::string path;
+    std::string message_has;
+  };
+  const std::vector<Case> cases = {
+      {basic_config, "/basic", R"(It said: "{"error":"bad token Basic ********"}")"},
+      {bearer_config, "/php", R"(It said: "{"error":"bad token","got":"Bearer ********"}")"},
+      {key_config, "/long", R"(. key ******** lacks scope"}")"},
+  };
+  std::vector<std::string> ids;
+  for (const Case& c : cases) ids.push_back(MustCreate(HttpJson(c.path, c.config, 3600)).id());
+
+  for (size_t i = 0; i < cases.size(); ++i) {
+    const Case& c = cases[i];
+    std::vector<v1::SyncRun> runs;
+    ASSERT_TRUE(Eventually(kWait,
+                           [&] {
+                             runs = RunsOf(ids[i]);
+                             return !runs.empty() && runs[0].status() == v1::SyncRun::FAILED;
+                           }))
+        << c.path << ":" << Describe(runs);
+    // The credentials were sent, and came back.
+    ASSERT_EQ(server().Requests(c.path).size(), 1u) << c.path;
+    EXPECT_EQ(runs[0].error_code(), "AUTH_FAILED") << c.path;
+    EXPECT_THAT(runs[0].error_message(), HasSubstr(c.message_has)) << c.path;
+    // Everywhere the message is shown: the run, the integration's last error and why it is paused.
+    const v1::Integration paused = MustGet(ids[i]);
+    EXPECT_FALSE(paused.sync_enabled()) << c.path;
+    EXPECT_THAT(paused.last_sync_error(), HasSubstr(c.message_has)) << c.path;
+    EXPECT_THAT(paused.paused_reason(), HasSubstr(c.message_has)) << c.path;
+    for (const std::string& shown :
+         {runs[0].error_message(), runs[0].suggestion(), paused.last_sync_error(), paused.paused_reason()}) {
+      for (const std::string& secret : {password, basic, token, escaped_token, key.substr(0, 8)}) {
+        EXPECT_THAT(shown, Not(HasSubstr(secret))) << c.path;
+      }
+    }
+  }
+  EXPECT_EQ(server().Requests("/basic")[0].Header("authorization"), "Basic " + basic);
+  EXPECT_EQ(server().Requests("/php")[0].Header("authorization"), "Bearer " + token);
 }
 
 TEST_F(HttpJsonErrorsTest, RateLimitedPastTheDeadlineRetriesWhenTheSourceSaid) {

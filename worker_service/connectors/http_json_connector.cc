@@ -5,14 +5,15 @@
 #include <algorithm>
 #include <mutex>
 #include <set>
+#include <string_view>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_replace.h"
 #include "absl/time/clock.h"
 #include "common/http_json_config.h"
 #include "spdlog/spdlog.h"
+#include "worker_service/connectors/credential_mask.h"
 #include "worker_service/connectors/http_failures.h"
 #include "worker_service/connectors/http_page.h"
 #include "worker_service/connectors/request_pacer.h"
@@ -24,6 +25,8 @@ namespace {
 constexpr int kMaxRedirects = 5;
 // Consecutive 429s on one page that are waited out before the sync gives up (RATE_LIMITED).
 constexpr int kMaxRateLimitWaits = 10;
+// How much of an error body is searched for credentials: far more than a failure message quotes.
+constexpr size_t kMaskedBodyBytes = 64 * 1024;
 
 // What one request brought back.
 struct HttpAnswer {
@@ -117,18 +120,16 @@ class HttpJsonConnector final : public Connector {
     if (!violations.empty()) {
       return SyncOutcome::Failure(ConfigFailure(violations[0].field, violations[0].description));
     }
-    Sync sync{job, config, context, RequestPacer(config.max_requests_per_minute)};
+    Sync sync{job, config, context, RequestPacer(config.max_requests_per_minute),
+              CredentialMask::ForAuth(config.auth)};
     SyncOutcome outcome = Pages(sync);
     if (!outcome.success) {
       // What landed stays landed (one transaction per batch): a failed run reports how many records it
       // stored.
       outcome.records_count = sync.stored;
       // A server may quote the credentials it rejected; the message is shown by the API and must not.
-      for (const std::string* secret : {&config.auth.token, &config.auth.password, &config.auth.key}) {
-        if (secret->empty()) continue;
-        absl::StrReplaceAll({{*secret, "********"}}, &outcome.failure.message);
-        absl::StrReplaceAll({{*secret, "********"}}, &outcome.failure.suggestion);
-      }
+      outcome.failure.message = sync.mask.Apply(outcome.failure.message);
+      outcome.failure.suggestion = sync.mask.Apply(outcome.failure.suggestion);
     }
     return outcome;
   }
@@ -139,6 +140,7 @@ class HttpJsonConnector final : public Connector {
     const HttpJsonConfig& config;
     SyncContext& context;
     RequestPacer pacer;
+    const CredentialMask mask;
     int pages = 0;
     int stored = 0;
   };
@@ -261,7 +263,10 @@ class HttpJsonConnector final : public Connector {
         }
         return HttpStatusFailure(429, host, UrlPath(url), "", retry_at);
       }
-      return HttpStatusFailure(static_cast<int>(answer.status), host, UrlPath(url), answer.body,
+      // Masked before the failure quotes its start: cut first, a credential across the cut would keep
+      // its first half. The window bounds the work on a huge error body.
+      return HttpStatusFailure(static_cast<int>(answer.status), host, UrlPath(url),
+                               s.mask.Apply(std::string_view(answer.body).substr(0, kMaskedBodyBytes)),
                                std::nullopt);
     }
   }
