@@ -2,11 +2,14 @@
 
 #include <google/protobuf/util/json_util.h>
 
+#include <algorithm>
+#include <nlohmann/json.hpp>
 #include <set>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "gateway/transcode/field_binding.h"
 #include "gateway/transcode/type_cache.h"
@@ -57,13 +60,91 @@ util::JsonParseOptions ParseOptions() {
 
 std::string MessageOf(const util::Status& s) { return std::string(s.message().data(), s.message().size()); }
 
+bool IsWellKnown(const google::protobuf::Descriptor& type) {
+  return absl::StartsWith(type.full_name(), "google.protobuf.");
+}
+
+// protobuf's error paths name fields by their .proto names ("sync_enabled"); the API speaks JSON names
+// ("syncEnabled"). Segments it cannot resolve stay as they are.
+std::string JsonPath(const google::protobuf::Descriptor* type, absl::string_view path) {
+  std::string out;
+  for (absl::string_view segment : absl::StrSplit(path, '.')) {
+    const FieldDescriptor* field = type == nullptr ? nullptr : type->FindFieldByName(std::string(segment));
+    absl::StrAppend(&out, out.empty() ? "" : ".", field == nullptr ? segment : field->json_name());
+    type = field != nullptr && field->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE ? field->message_type()
+                                                                                     : nullptr;
+  }
+  return out;
+}
+
+// protobuf 3.21's parser also takes "yes", "no", "1", "t", ... for a bool field; proto3 JSON has only true
+// and false (and null for "not set"). The first bool field of `type` in `value` that is something else.
+std::optional<FieldViolation> NonBoolean(const google::protobuf::Descriptor& type,
+                                         const nlohmann::json& value, const std::string& path) {
+  if (!value.is_object()) return std::nullopt;
+  for (const auto& [key, member] : value.items()) {
+    const FieldDescriptor* field = type.FindFieldByName(key);
+    for (int i = 0; field == nullptr && i < type.field_count(); ++i) {
+      if (type.field(i)->json_name() == key) field = type.field(i);
+    }
+    if (field == nullptr || field->is_map()) continue;  // unknown fields are protobuf's to report
+    const std::string name = path.empty() ? field->json_name() : absl::StrCat(path, ".", field->json_name());
+    const bool repeated = field->is_repeated() && member.is_array();
+    if (field->cpp_type() == FieldDescriptor::CPPTYPE_BOOL) {
+      auto boolean = [](const nlohmann::json& v) { return v.is_boolean() || v.is_null(); };
+      const bool ok = repeated ? std::all_of(member.begin(), member.end(), boolean) : boolean(member);
+      if (!ok) return FieldViolation{name, "must be true or false"};
+    } else if (field->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE &&
+               !IsWellKnown(*field->message_type())) {
+      if (!repeated) {
+        if (auto v = NonBoolean(*field->message_type(), member, name)) return v;
+        continue;
+      }
+      for (const nlohmann::json& element : member) {
+        if (auto v = NonBoolean(*field->message_type(), element, name)) return v;
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+bool HasBoolField(const google::protobuf::Descriptor& type, int depth = 0) {
+  if (depth > 8 || IsWellKnown(type)) return false;
+  for (int i = 0; i < type.field_count(); ++i) {
+    const FieldDescriptor* field = type.field(i);
+    if (field->cpp_type() == FieldDescriptor::CPPTYPE_BOOL) return true;
+    if (field->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE &&
+        HasBoolField(*field->message_type(), depth + 1))
+      return true;
+  }
+  return false;
+}
+
 // Parses JSON into `target` (merging) through the route's cached types.
 std::optional<HttpError> ParseJsonInto(const Route& route, absl::string_view json, Message& target) {
   std::string binary;
   util::Status s = util::JsonToBinaryString(route.types.get(), TypeUrl(*target.GetDescriptor()),
                                             google::protobuf::StringPiece(json.data(), json.size()), &binary,
                                             ParseOptions());
-  if (!s.ok()) return JsonError(MessageOf(s), "");
+  if (!s.ok()) {
+    HttpError e = JsonError(MessageOf(s), "");
+    for (FieldViolation& v : e.violations) {
+      const std::string json_path = JsonPath(target.GetDescriptor(), v.field);
+      if (json_path == v.field) continue;
+      e.message = absl::StrReplaceAll(
+          e.message, {{absl::StrCat(": ", v.field, ": "), absl::StrCat(": ", json_path, ": ")}});
+      v.field = json_path;
+    }
+    return e;
+  }
+  // Only bodies of requests that have bool fields are read a second time.
+  if (HasBoolField(*target.GetDescriptor())) {
+    const nlohmann::json parsed =
+        nlohmann::json::parse(json.begin(), json.end(), nullptr, /*allow_exceptions=*/false);
+    if (std::optional<FieldViolation> v = NonBoolean(*target.GetDescriptor(), parsed, "")) {
+      return BadRequest(absl::StrCat("invalid JSON body: ", v->field, ": ", v->description), {*v});
+    }
+  }
   if (!target.MergeFromString(binary)) return BadRequest("the JSON body does not fit the request");
   return std::nullopt;
 }

@@ -64,6 +64,31 @@ TEST_F(TranscoderTest, PatchKeepsAbsentNullAndValueApart) {
   EXPECT_FALSE(null_interval.has_sync_enabled());
 }
 
+// proto3 JSON booleans are true and false; protobuf 3.21's parser would also take "no", "yes", "1", ...
+TEST_F(TranscoderTest, ABooleanMustBeTrueOrFalseAndIsNamedByItsJsonName) {
+  for (const char* body :
+       {R"({"syncEnabled": "no"})", R"({"syncEnabled": "true"})", R"({"syncEnabled": 0})"}) {
+    SCOPED_TRACE(body);
+    syncd::v1::UpdateSyncSettingsRequest request;
+    std::optional<HttpError> error = Build("PATCH", "/api/integrations/abc/sync-settings", body, request);
+    ASSERT_TRUE(error.has_value());
+    EXPECT_EQ(error->http_status, 400);
+    ASSERT_EQ(error->violations.size(), 1u);
+    EXPECT_EQ(error->violations[0].field, "syncEnabled");
+    EXPECT_THAT(error->message, HasSubstr("syncEnabled"));
+  }
+  // In a nested message too (the integration of a create), and null still means "not set".
+  syncd::v1::CreateIntegrationRequest create;
+  std::optional<HttpError> nested =
+      Build("POST", "/api/integrations", R"({"name": "x", "syncEnabled": "n"})", create);
+  ASSERT_TRUE(nested.has_value());
+  EXPECT_EQ(nested->violations.at(0).field, "syncEnabled");
+  syncd::v1::UpdateSyncSettingsRequest null_enabled;
+  EXPECT_EQ(Build("PATCH", "/api/integrations/abc/sync-settings", R"({"syncEnabled": null})", null_enabled),
+            std::nullopt);
+  EXPECT_FALSE(null_enabled.has_sync_enabled());
+}
+
 TEST_F(TranscoderTest, UnknownJsonFieldIsNamed) {
   syncd::v1::CreateIntegrationRequest request;
   std::optional<HttpError> error =
