@@ -196,6 +196,10 @@ void ParsePagination(const nlohmann::json& config, HttpJsonConfig& out, FieldVio
                             "is not a pagination setting (nextUrlPath, or cursorPath with cursorParam)"});
     }
   }
+  if (!next && !cursor && pagination->empty()) {
+    violations.push_back({"config.pagination", shapes});
+    return;
+  }
   if (next) {
     out.next_url_path =
         Pointer(*pagination, "nextUrlPath", "config.pagination.nextUrlPath", true, "/next", violations);

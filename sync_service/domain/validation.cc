@@ -63,18 +63,19 @@ void ValidateHttpJsonConfig(const nlohmann::json& config, FieldViolations& out) 
 }
 
 void ValidateDemoConfig(const nlohmann::json& config, FieldViolations& out) {
-  auto check_number = [&](const char* key, double min, double max) {
+  auto check_number = [&](const char* key, double min, double max, bool whole) {
     auto it = config.find(key);
     if (it == config.end() || it->is_null()) return;
-    if (!it->is_number() || it->get<double>() < min || it->get<double>() > max) {
-      out.push_back(
-          {absl::StrCat("config.", key), absl::StrCat("must be a number between ", min, " and ", max)});
+    if (!it->is_number() || it->get<double>() < min || it->get<double>() > max ||
+        (whole && std::floor(it->get<double>()) != it->get<double>())) {
+      out.push_back({absl::StrCat("config.", key), absl::StrCat("must be a ", whole ? "whole " : "",
+                                                                "number between ", min, " and ", max)});
     }
   };
-  check_number("records", 0, 1'000'000);
-  check_number("failureRate", 0, 1);
-  check_number("latencyMs", 0, 600'000);
-  check_number("version", 0, 1'000'000'000);
+  check_number("records", 0, 1'000'000, true);
+  check_number("failureRate", 0, 1, false);
+  check_number("latencyMs", 0, 600'000, true);
+  check_number("version", 0, 1'000'000'000, true);
   auto ignore_deadline = config.find("ignoreDeadline");
   if (ignore_deadline != config.end() && !ignore_deadline->is_null() && !ignore_deadline->is_boolean()) {
     out.push_back({"config.ignoreDeadline", "must be true or false"});

@@ -77,6 +77,22 @@ TEST(NewIntegrationTest, NameRules) {
   EXPECT_THAT(Fields(NewIntegration(Demo(std::string("nul\0byte", 8)), kNow, out)), ElementsAre("name"));
 }
 
+TEST(ConfigTest, EmptyPaginationAndFractionalDemoCountsAreRefused) {
+  Integration out;
+  IntegrationChanges demo = Demo("x");
+  IntegrationChanges http;
+  http.name = "y";
+  http.type = IntegrationType::kHttpJson;
+  http.config = nlohmann::json{{"url", "https://example.com"},
+                               {"recordsPath", ""},
+                               {"idField", "/id"},
+                               {"pagination", nlohmann::json::object()}};
+  EXPECT_THAT(Fields(NewIntegration(http, kNow, out)), ElementsAre("config.pagination"));
+  demo.config = nlohmann::json{{"records", 1.5}, {"latencyMs", 2.5}, {"failureRate", 0.5}};
+  EXPECT_THAT(Fields(NewIntegration(demo, kNow, out)),
+              UnorderedElementsAre("config.records", "config.latencyMs"));
+}
+
 TEST(ConfigTest, NulAnywhereInTheConfigIsRefusedWithItsPath) {
   Integration out;
   IntegrationChanges c = Demo("x");

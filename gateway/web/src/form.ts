@@ -198,7 +198,7 @@ export function formToInput(form: FormState): { input?: IntegrationInput; errors
   };
 
   if (form.type === 'HTTP_JSON') {
-    for (const key of ['records', 'latencyMs', 'failureRate', 'errorCode', 'version']) delete config[key];
+    for (const key of ['records', 'latencyMs', 'failureRate', 'errorCode', 'version', 'ignoreDeadline']) delete config[key];
     setOrDrop('url', form.url.trim());
     setOrDrop('method', form.method);
     if (form.method === 'POST' && form.requestBody.trim() !== '') {
