@@ -27,10 +27,23 @@ HttpError BadRequest(std::string message, FieldViolations violations = {}) {
   return HttpError{400, kInvalidArgument, std::move(message), std::move(violations)};
 }
 
+// protobuf's error paths name fields by their .proto names ("sync_enabled"); the API speaks JSON names
+// ("syncEnabled"). Segments it cannot resolve stay as they are.
+std::string JsonPath(const google::protobuf::Descriptor* type, absl::string_view path) {
+  std::string out;
+  for (absl::string_view segment : absl::StrSplit(path, '.')) {
+    const FieldDescriptor* field = type == nullptr ? nullptr : type->FindFieldByName(std::string(segment));
+    absl::StrAppend(&out, out.empty() ? "" : ".", field == nullptr ? segment : field->json_name());
+    type = field != nullptr && field->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE ? field->message_type()
+                                                                                     : nullptr;
+  }
+  return out;
+}
+
 // protobuf's parser reports an unknown field as "<path>: Cannot find field." (path relative to the
-// message being parsed) and bad values as "<path>: <why>"; everything else (malformed JSON) names the
-// position where parsing broke.
-HttpError JsonError(absl::string_view message, absl::string_view prefix) {
+// message being parsed, of `type`) and bad values as "<path>: <why>"; everything else (malformed JSON) names
+// the position where parsing broke.
+HttpError JsonError(absl::string_view message, const google::protobuf::Descriptor& type) {
   std::string text(message);
   absl::string_view rest = text;
   absl::ConsumePrefix(&rest, "INVALID_ARGUMENT:");
@@ -41,7 +54,7 @@ HttpError JsonError(absl::string_view message, absl::string_view prefix) {
     absl::string_view path = rest.substr(0, colon);
     absl::ConsumePrefix(&path, "(");
     absl::ConsumeSuffix(&path, ")");
-    std::string field = absl::StrCat(prefix, path);
+    std::string field = JsonPath(&type, path);
     std::string why = absl::StrReplaceAll(rest.substr(colon + 2), {{"type.googleapis.com/", ""}});
     if (absl::StartsWith(why, "Cannot find field")) why = "is not a field of this request";
     absl::string_view trimmed = why;
@@ -62,19 +75,6 @@ std::string MessageOf(const util::Status& s) { return std::string(s.message().da
 
 bool IsWellKnown(const google::protobuf::Descriptor& type) {
   return absl::StartsWith(type.full_name(), "google.protobuf.");
-}
-
-// protobuf's error paths name fields by their .proto names ("sync_enabled"); the API speaks JSON names
-// ("syncEnabled"). Segments it cannot resolve stay as they are.
-std::string JsonPath(const google::protobuf::Descriptor* type, absl::string_view path) {
-  std::string out;
-  for (absl::string_view segment : absl::StrSplit(path, '.')) {
-    const FieldDescriptor* field = type == nullptr ? nullptr : type->FindFieldByName(std::string(segment));
-    absl::StrAppend(&out, out.empty() ? "" : ".", field == nullptr ? segment : field->json_name());
-    type = field != nullptr && field->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE ? field->message_type()
-                                                                                     : nullptr;
-  }
-  return out;
 }
 
 // protobuf 3.21's parser also takes "yes", "no", "1", "t", ... for a bool field; proto3 JSON has only true
@@ -126,17 +126,7 @@ std::optional<HttpError> ParseJsonInto(const Route& route, absl::string_view jso
   util::Status s = util::JsonToBinaryString(route.types.get(), TypeUrl(*target.GetDescriptor()),
                                             google::protobuf::StringPiece(json.data(), json.size()), &binary,
                                             ParseOptions());
-  if (!s.ok()) {
-    HttpError e = JsonError(MessageOf(s), "");
-    for (FieldViolation& v : e.violations) {
-      const std::string json_path = JsonPath(target.GetDescriptor(), v.field);
-      if (json_path == v.field) continue;
-      e.message = absl::StrReplaceAll(
-          e.message, {{absl::StrCat(": ", v.field, ": "), absl::StrCat(": ", json_path, ": ")}});
-      v.field = json_path;
-    }
-    return e;
-  }
+  if (!s.ok()) return JsonError(MessageOf(s), *target.GetDescriptor());
   // Only bodies of requests that have bool fields are read a second time.
   if (HasBoolField(*target.GetDescriptor())) {
     const nlohmann::json parsed =

@@ -113,7 +113,18 @@ TEST_F(SyncLoopScheduleTest, ManualTriggerRunsAtOnceAndASecondTriggerReturnsTheR
   EXPECT_EQ(after.status(), v1::Integration::MANUAL_ONLY);
 }
 
-class SyncLoopRetryTest : public SyncLoopTest {};
+class SyncLoopRetryTest : public SyncLoopTest {
+ protected:
+  // Waits (kWait) until the integration's schedule is paused; the integration as last read.
+  v1::Integration AwaitPaused(const std::string& id) {
+    v1::Integration read;
+    Eventually(kWait, [&] {
+      read = MustGet(id);
+      return !read.sync_enabled();
+    });
+    return read;
+  }
+};
 
 TEST_F(SyncLoopRetryTest, FailingSyncRetriesWithBackoffThenPausesAndResumingStartsOver) {
   ASSERT_NE(StartWorker("worker-a"), nullptr);
@@ -121,13 +132,8 @@ TEST_F(SyncLoopRetryTest, FailingSyncRetriesWithBackoffThenPausesAndResumingStar
       MustCreate(Demo("Always failing", {.failure_rate = 1, .error_code = "SERVER_ERROR"}, 2));
 
   // Attempts 1..4 (max_retries 3), then the schedule pauses.
-  v1::Integration paused;
-  ASSERT_TRUE(Eventually(kWait,
-                         [&] {
-                           paused = MustGet(integration.id());
-                           return !paused.sync_enabled();
-                         }))
-      << "never paused:" << Describe(RunsOf(integration.id()));
+  v1::Integration paused = AwaitPaused(integration.id());
+  ASSERT_FALSE(paused.sync_enabled()) << "never paused:" << Describe(RunsOf(integration.id()));
   std::vector<v1::SyncRun> runs = RunsOf(integration.id());
   ASSERT_EQ(runs.size(), static_cast<size_t>(kMaxRetries + 1)) << Describe(runs);
   for (int i = 0; i < static_cast<int>(runs.size()); ++i) {
@@ -253,13 +259,8 @@ TEST_F(SyncLoopRetryTest, AManualSyncOfAPausedIntegrationSucceedsAndTheScheduleS
   ASSERT_NE(StartWorker("worker-a"), nullptr);
   v1::Integration integration =
       MustCreate(Demo("Bad credentials, fixed", {.failure_rate = 1, .error_code = "AUTH_FAILED"}, 2));
-  v1::Integration paused;
-  ASSERT_TRUE(Eventually(kWait,
-                         [&] {
-                           paused = MustGet(integration.id());
-                           return !paused.sync_enabled();
-                         }))
-      << "never paused:" << Describe(RunsOf(integration.id()));
+  v1::Integration paused = AwaitPaused(integration.id());
+  ASSERT_FALSE(paused.sync_enabled()) << "never paused:" << Describe(RunsOf(integration.id()));
 
   // The admin fixes the credentials and tries a sync by hand before resuming.
   v1::Integration changes;
@@ -316,13 +317,8 @@ TEST_F(SyncLoopRetryTest, PermanentErrorPausesAtOnceWithoutRetrying) {
   v1::Integration integration =
       MustCreate(Demo("Bad credentials", {.failure_rate = 1, .error_code = "AUTH_FAILED"}, 2));
 
-  v1::Integration paused;
-  ASSERT_TRUE(Eventually(kWait,
-                         [&] {
-                           paused = MustGet(integration.id());
-                           return !paused.sync_enabled();
-                         }))
-      << "never paused:" << Describe(RunsOf(integration.id()));
+  v1::Integration paused = AwaitPaused(integration.id());
+  ASSERT_FALSE(paused.sync_enabled()) << "never paused:" << Describe(RunsOf(integration.id()));
   std::vector<v1::SyncRun> runs = RunsOf(integration.id());
   ASSERT_EQ(runs.size(), 1u) << Describe(runs);
   EXPECT_EQ(runs[0].status(), v1::SyncRun::FAILED);

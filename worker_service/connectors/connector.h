@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 
 namespace syncd::worker {
@@ -65,6 +66,19 @@ struct SyncFailure {
   // RATE_LIMITED: when the source accepts requests again.
   std::optional<absl::Time> retry_after;
 };
+
+// Why a batch of records was not stored (EmitRecords failed while the sync was not stopped): PostgreSQL
+// refused its data (INVALID_ARGUMENT), which sending it again cannot change, and `where` names the batch's
+// place in the source (" (page 3 of api.example.com)", or ""); or sync_service could not store it now.
+inline SyncFailure RecordsNotStoredFailure(const absl::Status& status, const std::string& where) {
+  if (status.code() == absl::StatusCode::kInvalidArgument) {
+    return {"BAD_RESPONSE", absl::StrCat(status.message(), where),
+            "The source sent data PostgreSQL cannot store; fix it at the source, then sync again.",
+            std::nullopt};
+  }
+  return {"INTERNAL", std::string(status.message()),
+          "Check that sync_service and PostgreSQL are up; the sync is retried.", std::nullopt};
+}
 
 struct SyncOutcome {
   bool success = false;

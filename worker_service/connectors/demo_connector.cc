@@ -52,9 +52,7 @@ class DemoConnector final : public Connector {
       absl::StatusOr<BatchCounts> stored = context.EmitRecords(std::move(batch));
       if (!stored.ok()) {
         if (context.Stopped()) return Stopped(context);
-        return SyncOutcome::Failure({"INTERNAL", std::string(stored.status().message()),
-                                     "Check that sync_service and PostgreSQL are up; the sync is retried.",
-                                     std::nullopt});
+        return SyncOutcome::Failure(RecordsNotStoredFailure(stored.status(), ""));
       }
       context.Progress(std::min(records, first + kBatchSize - 1), 1);
     }

@@ -170,16 +170,8 @@ class HttpJsonConnector final : public Connector {
         absl::StatusOr<BatchCounts> counts = s.context.EmitRecords(std::move(batch));
         if (!counts.ok()) {
           if (s.context.Stopped()) return Stopped(s);
-          if (counts.status().code() == absl::StatusCode::kInvalidArgument) {
-            return SyncOutcome::Failure(
-                {"BAD_RESPONSE",
-                 absl::StrCat(counts.status().message(), " (page ", s.pages, " of ", UrlHost(url), ")"),
-                 "The source sent data PostgreSQL cannot store; fix it at the source, then sync again.",
-                 std::nullopt});
-          }
-          return SyncOutcome::Failure({"INTERNAL", std::string(counts.status().message()),
-                                       "Check that sync_service and PostgreSQL are up; the sync is retried.",
-                                       std::nullopt});
+          return SyncOutcome::Failure(RecordsNotStoredFailure(
+              counts.status(), absl::StrCat(" (page ", s.pages, " of ", UrlHost(url), ")")));
         }
         s.stored += n;
       }

@@ -59,18 +59,20 @@ std::string TopLevelKeys(const json& document) {
 }
 
 // PostgreSQL stores the character U+0000 neither in text nor in jsonb. A source that sends it (a C string
-// padded with NULs, say) gets it removed from every string and key of the record; nothing else changes.
+// padded with NULs, say) gets it removed from every string and key of the record, and from its id; nothing
+// else changes.
+void EraseNul(std::string& s) { s.erase(std::remove(s.begin(), s.end(), '\0'), s.end()); }
+
 void StripNul(json& value) {
   if (value.is_string()) {
-    std::string& s = value.get_ref<std::string&>();
-    s.erase(std::remove(s.begin(), s.end(), '\0'), s.end());
+    EraseNul(value.get_ref<std::string&>());
   } else if (value.is_array()) {
     for (json& element : value) StripNul(element);
   } else if (value.is_object()) {
     json stripped = json::object();
     for (auto& [key, member] : value.items()) {
       std::string k = key;
-      k.erase(std::remove(k.begin(), k.end(), '\0'), k.end());
+      EraseNul(k);
       StripNul(member);
       stripped[k] = std::move(member);
     }
@@ -198,7 +200,7 @@ PageRead ReadPage(const std::string& body, const HttpJsonConfig& config, const P
           RecordIdFailure(config.records_path, config.id_field, source.page, i, "the field is missing");
     } else if (id->is_string()) {
       external_id = id->get<std::string>();
-      external_id.erase(std::remove(external_id.begin(), external_id.end(), '\0'), external_id.end());
+      EraseNul(external_id);
       if (external_id.empty()) {
         out.failure = RecordIdFailure(config.records_path, config.id_field, source.page, i, "it is empty");
       }
