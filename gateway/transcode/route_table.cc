@@ -85,6 +85,7 @@ absl::StatusOr<RouteTable> RouteTable::Build(const std::vector<ServiceSource>& s
   std::map<const google::protobuf::DescriptorPool*, std::shared_ptr<google::protobuf::util::TypeResolver>>
       types;
   std::map<const google::protobuf::Descriptor*, std::shared_ptr<const DefaultFieldsCheck>> defaults;
+  std::map<const google::protobuf::Descriptor*, std::shared_ptr<const WireJsonPrinter>> printers;
   for (const ServiceSource& source : services) {
     const google::protobuf::DescriptorPool* pool = source.service->file()->pool();
     if (types.count(pool) == 0) types[pool] = std::make_shared<CachingTypeResolver>(pool);
@@ -100,6 +101,9 @@ absl::StatusOr<RouteTable> RouteTable::Build(const std::vector<ServiceSource>& s
         std::shared_ptr<const DefaultFieldsCheck>& check = defaults[method.output_type()];
         if (check == nullptr) check = std::make_shared<DefaultFieldsCheck>(*method.output_type());
         route->response_defaults = check;
+        std::shared_ptr<const WireJsonPrinter>& printer = printers[method.output_type()];
+        if (printer == nullptr) printer = std::make_shared<WireJsonPrinter>(*method.output_type());
+        route->response_printer = printer;
         for (const Route& existing : table.routes_) {
           if (existing.http_method == route->http_method && existing.path.text() == route->path.text()) {
             return absl::InvalidArgumentError(absl::StrCat(route->http_method, " ", route->path.text(),

@@ -18,6 +18,7 @@
 #include "absl/strings/string_view.h"
 #include "gateway/transcode/default_fields.h"
 #include "gateway/transcode/path_template.h"
+#include "gateway/transcode/wire_json.h"
 
 namespace syncd::gateway::transcode {
 
@@ -39,6 +40,8 @@ struct Route {
   std::shared_ptr<google::protobuf::util::TypeResolver> types;
   // Whether a response's JSON needs protobuf's default-filling pass (shared by the routes of a type).
   std::shared_ptr<const DefaultFieldsCheck> response_defaults;
+  // Prints the method's responses straight from their bytes when it can (shared like response_defaults).
+  std::shared_ptr<const WireJsonPrinter> response_printer;
 };
 
 // A service whose annotated methods become routes, and the factory that makes its messages (the generated

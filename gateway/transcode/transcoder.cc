@@ -140,12 +140,16 @@ std::optional<HttpError> ParseJsonInto(const Route& route, absl::string_view jso
 }
 
 // JSON of a serialized message of `type`, through the route's cached types. Fields without presence are
-// printed with their defaults; `defaults` (of `type`, or null) tells when the bytes already hold them all.
+// printed with their defaults; `defaults` (of `type`, or null) tells when the bytes already hold them all,
+// and then `printer` (of `type`, or null) prints them, unless it declines.
 ResponseBody BinaryJson(const Route& route, const google::protobuf::Descriptor& type,
-                        const std::string& binary, const DefaultFieldsCheck* defaults) {
+                        const std::string& binary, const DefaultFieldsCheck* defaults,
+                        const WireJsonPrinter* printer) {
   util::JsonPrintOptions options;
   options.always_print_primitive_fields = defaults == nullptr || defaults->MayAddDefaults(binary);
   ResponseBody out;
+  if (!options.always_print_primitive_fields && printer != nullptr && printer->Print(binary, &out.json))
+    return out;
   if (!util::BinaryToJsonString(route.types.get(), TypeUrl(type), binary, &out.json, options).ok()) {
     // Bytes that do not parse, or an Any holding a type the gateway cannot resolve.
     return ResponseBody{500, ErrorJson(kInternal, "the response cannot be written as JSON", "")};
@@ -230,7 +234,8 @@ ResponseBody ResponseJsonFromBinary(const Route& route, const std::string& binar
       return ResponseBody{500, ErrorJson(kInternal, "the response does not parse", "")};
     return ResponseJson(route, *response);
   }
-  return BinaryJson(route, *route.method->output_type(), binary, route.response_defaults.get());
+  return BinaryJson(route, *route.method->output_type(), binary, route.response_defaults.get(),
+                    route.response_printer.get());
 }
 
 ResponseBody ResponseJson(const Route& route, const Message& response) {
@@ -243,7 +248,8 @@ ResponseBody ResponseJson(const Route& route, const Message& response) {
   }
   const std::string binary = printed->SerializeAsString();
   return BinaryJson(route, *printed->GetDescriptor(), binary,
-                    printed == &response ? route.response_defaults.get() : nullptr);
+                    printed == &response ? route.response_defaults.get() : nullptr,
+                    printed == &response ? route.response_printer.get() : nullptr);
 }
 
 int HttpStatusFromGrpcCode(int grpc_code) {
