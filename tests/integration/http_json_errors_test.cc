@@ -29,6 +29,21 @@ class HttpJsonErrorsTest : public HttpJsonTest {
   json Config(const std::string& url) {
     return {{"url", url}, {"recordsPath", "/items"}, {"idField", "/id"}};
   }
+
+  // Turns the paused integration's schedule on and waits for its first run to fail; its runs, newest first.
+  std::vector<v1::SyncRun> ResumeAndAwaitFailure(const std::string& id) {
+    v1::UpdateSyncSettingsRequest resume;
+    resume.set_id(id);
+    resume.set_sync_enabled(true);
+    v1::Integration resumed;
+    EXPECT_THAT(UpdateSettings(resume, &resumed), IsOk());
+    std::vector<v1::SyncRun> runs;
+    EXPECT_TRUE(Eventually(kWait, [&] {
+      runs = RunsOf(id);
+      return !runs.empty() && runs[0].status() == v1::SyncRun::FAILED;
+    })) << Describe(runs);
+    return runs;
+  }
 };
 
 TEST_F(HttpJsonErrorsTest, EachErrorCodeWithItsMessageAndSuggestion) {
@@ -283,19 +298,32 @@ TEST_F(HttpJsonErrorsTest, StoredConfigTheWorkerCannotUseIsConfigInvalid) {
     tx.exec_params("UPDATE integrations SET config = config - 'recordsPath' WHERE id = $1", integration.id());
     tx.commit();
   }
-  v1::UpdateSyncSettingsRequest resume;
-  resume.set_id(integration.id());
-  resume.set_sync_enabled(true);
-  v1::Integration resumed;
-  ASSERT_THAT(UpdateSettings(resume, &resumed), IsOk());
-  std::vector<v1::SyncRun> runs;
-  ASSERT_TRUE(Eventually(kWait, [&] {
-    runs = RunsOf(integration.id());
-    return !runs.empty() && runs[0].status() == v1::SyncRun::FAILED;
-  })) << Describe(runs);
+  const std::vector<v1::SyncRun> runs = ResumeAndAwaitFailure(integration.id());
+  ASSERT_FALSE(runs.empty());
   EXPECT_EQ(runs[0].error_code(), "CONFIG_INVALID");
   EXPECT_THAT(runs[0].error_message(), HasSubstr("config.recordsPath is required"));
   EXPECT_THAT(runs[0].suggestion(), HasSubstr("Fix config.recordsPath"));
+  EXPECT_FALSE(MustGet(integration.id()).sync_enabled());  // paused at once
+  EXPECT_TRUE(server().Requests().empty());                // nothing was sent
+}
+
+TEST_F(HttpJsonErrorsTest, StoredUrlThatLibcurlCannotReadIsConfigInvalid) {
+  // Stored before the API checked urls with libcurl's parser (written with SQL: the API refuses it now).
+  v1::Integration integration = HttpJson("Old url", Config(server().Url("/items")), 3600);
+  integration.set_sync_enabled(false);
+  integration = MustCreate(integration);
+  {
+    pqxx::work tx(Sql());
+    tx.exec_params(
+        "UPDATE integrations SET config = jsonb_set(config, '{url}', to_jsonb($2::text)) WHERE id = $1",
+        integration.id(), absl::StrCat("http://x@h1@127.0.0.1:", server().port(), "/items"));
+    tx.commit();
+  }
+  const std::vector<v1::SyncRun> runs = ResumeAndAwaitFailure(integration.id());
+  ASSERT_FALSE(runs.empty());
+  EXPECT_EQ(runs[0].error_code(), "CONFIG_INVALID");
+  EXPECT_THAT(runs[0].error_message(), HasSubstr("config.url has more than one \"@\" before the host"));
+  EXPECT_THAT(runs[0].suggestion(), HasSubstr("Fix config.url"));
   EXPECT_FALSE(MustGet(integration.id()).sync_enabled());  // paused at once
   EXPECT_TRUE(server().Requests().empty());                // nothing was sent
 }

@@ -30,6 +30,15 @@ SyncFailure TransportFailure(CURLcode code, const std::string& host, const std::
               absl::StrCat("Check the host name in the integration's url for typos, and that the workers can "
                            "resolve it (DNS, /etc/hosts, a proxy)."),
               std::nullopt};
+    case CURLE_URL_MALFORMAT:
+      // The config's check refuses such urls, and next links and redirects are resolved with libcurl before
+      // they are requested: what is left is config.url, stored before the check existed. Retrying cannot
+      // fix it.
+      return {"CONFIG_INVALID",
+              absl::StrCat("libcurl cannot read the url of the request", Detail(detail), "."),
+              "Fix config.url in the integration's config (percent-encode characters such as an \"@\" in a "
+              "user name or password as %40), then resume the schedule.",
+              std::nullopt};
     case CURLE_COULDNT_RESOLVE_PROXY:
       return {"DNS", absl::StrCat("The proxy's host name could not be resolved", Detail(detail), "."),
               "Check the proxy settings (https_proxy/http_proxy) of the workers.", std::nullopt};

@@ -33,6 +33,16 @@ TEST(TransportFailureTest, TimeoutNamesTheSetting) {
   EXPECT_THAT(f.suggestion, HasSubstr("raise timeoutSeconds"));
 }
 
+// A url libcurl cannot read is the config's fault (the worker resolves next links and redirects with libcurl
+// before requesting them): retrying cannot fix it.
+TEST(TransportFailureTest, UrlThatLibcurlCannotReadIsABadConfig) {
+  SyncFailure f = TransportFailure(CURLE_URL_MALFORMAT, "h2", "Bad hostname", 30);
+  EXPECT_EQ(f.code, "CONFIG_INVALID");
+  EXPECT_THAT(f.message, HasSubstr("libcurl cannot read the url"));
+  EXPECT_THAT(f.message, HasSubstr("Bad hostname"));
+  EXPECT_THAT(f.suggestion, HasSubstr("Fix config.url"));
+}
+
 TEST(HttpStatusFailureTest, StatusToCode) {
   struct Case {
     int status;
