@@ -1,5 +1,6 @@
 // Every error code of an HTTP_JSON sync produced for real — a closed port, a host that does not resolve,
-// a slow endpoint, TLS to a plain-HTTP port and to a self-signed certificate, 401, 403, 404, 429, 500, a body
+// a slow endpoint, TLS to a plain-HTTP port and to a self-signed certificate, 401, 403, 404, 429 (with a
+// usable, an unusable and no Retry-After), 500, a body
 // that is not JSON, a missing records path, records without ids, a stored config the worker cannot use — each
 // with the message and suggestion an admin reads in GetSyncHistory, and the schedule's answer: permanent
 // errors pause at once, the others retry, and a 429 retries when the source said. Credentials a source quotes
@@ -57,6 +58,9 @@ TEST_F(HttpJsonErrorsTest, EachErrorCodeWithItsMessageAndSuggestion) {
   server().Respond("/html", {.body = "<html><body>Please log in</body></html>", .content_type = "text/html"});
   server().Respond("/elsewhere", {.body = R"({"results": [{"id": 1}], "next": null})"});
   server().Respond("/anonymous", {.body = R"({"items": [{"id": 1}, {"name": "no id"}]})"});
+  server().Respond("/limited", {.status = 429, .body = R"({"error": "quota"})"});
+  server().Respond("/limited-oddly",
+                   {.status = 429, .body = R"({"error": "quota"})", .headers = {{"Retry-After", "-5"}}});
   absl::StatusOr<std::unique_ptr<HttpTestServer>> self_signed = HttpTestServer::StartSelfSignedTls();
   ASSERT_TRUE(self_signed.ok()) << self_signed.status();
   (*self_signed)->Respond("/items", {.body = R"({"items": []})"});
@@ -127,6 +131,18 @@ TEST_F(HttpJsonErrorsTest, EachErrorCodeWithItsMessageAndSuggestion) {
        "BAD_RESPONSE",
        {"Record 1 at recordsPath \"/items\" on page 1 has no usable id at idField \"/id\""},
        {"Set idField"}},
+      {"429 without Retry-After",
+       Config(server().Url("/limited")),
+       "RATE_LIMITED",
+       {host + " is limiting requests (HTTP 429 on /limited). It sent no Retry-After header, so the next "
+               "attempt follows the normal retry backoff."},
+       {"retried with the normal backoff", "lower maxRequestsPerMinute"}},
+      {"429 with a Retry-After that cannot be used",
+       Config(server().Url("/limited-oddly")),
+       "RATE_LIMITED",
+       {"Its Retry-After header \"-5\" could not be used (neither a number of seconds nor an HTTP date), so "
+        "the next attempt follows the normal retry backoff."},
+       {"retried with the normal backoff"}},
   };
 
   // All at once (the worker runs 16 syncs in parallel); each is due as soon as it is created.

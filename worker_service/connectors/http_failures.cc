@@ -1,5 +1,7 @@
 #include "worker_service/connectors/http_failures.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 
@@ -8,12 +10,28 @@ namespace {
 
 // At most `max` bytes of `text` on one line, for quoting a server's answer in a message.
 std::string Excerpt(const std::string& text, size_t max = 200) {
-  std::string out = text.substr(0, max);
+  size_t cut = std::min(max, text.size());
+  // Do not cut inside a UTF-8 sequence: back up to the start of the character the cut would split.
+  while (cut < text.size() && cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+  std::string out = text.substr(0, cut);
   absl::StrReplaceAll({{"\r", " "}, {"\n", " "}, {"\t", " "}}, &out);
-  // Do not end inside a UTF-8 sequence.
-  while (!out.empty() && (static_cast<unsigned char>(out.back()) & 0xC0) == 0x80) out.pop_back();
-  if (!out.empty() && static_cast<unsigned char>(out.back()) >= 0xC0) out.pop_back();
   return text.size() > max ? out + "..." : out;
+}
+
+// A header value a host sent, for quoting between double quotes: at most 64 bytes, on one line, with `"`
+// and `\` escaped and other control characters shown as "?". (The session makes the text valid UTF-8.)
+std::string QuotedHeaderValue(const std::string& value) {
+  std::string out;
+  for (char c : Excerpt(value, 64)) {
+    if (c == '"' || c == '\\') {
+      out += {'\\', c};
+    } else if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+      out += '?';
+    } else {
+      out += c;
+    }
+  }
+  return out;
 }
 
 std::string Detail(const std::string& detail) {
@@ -125,17 +143,7 @@ SyncFailure HttpStatusFailure(int status, const std::string& host, const std::st
             std::nullopt};
   }
   if (status == 429) {
-    std::string when =
-        retry_after.has_value()
-            ? absl::StrCat(" It asked to wait until ",
-                           absl::FormatTime("%Y-%m-%d %H:%M:%S UTC", *retry_after, absl::UTCTimeZone()),
-                           " (Retry-After): the next attempt waits until then.")
-            : " It did not say when to come back (no Retry-After).";
-    return {"RATE_LIMITED", absl::StrCat(host, " is limiting requests (HTTP 429 on ", path, ").", when),
-            absl::StrCat("The next attempt waits as ", host,
-                         " asked. If this repeats, lower maxRequestsPerMinute in the integration's config or "
-                         "sync it less often."),
-            retry_after};
+    return RateLimitedFailure(host, path, std::nullopt, retry_after);
   }
   if (status >= 500) {
     return {
@@ -157,6 +165,29 @@ SyncFailure HttpStatusFailure(int status, const std::string& host, const std::st
                        " usually means the request does not match what the API expects: check the method, "
                        "headers, body and query of the integration's config against the API documentation."),
           std::nullopt};
+}
+
+SyncFailure RateLimitedFailure(const std::string& host, const std::string& path,
+                               const std::optional<std::string>& retry_after_header,
+                               std::optional<absl::Time> retry_at) {
+  const std::string limited = absl::StrCat(host, " is limiting requests (HTTP 429 on ", path, ").");
+  const std::string less_often =
+      " If this repeats, lower maxRequestsPerMinute in the integration's config or sync it less often.";
+  if (retry_at.has_value()) {
+    return {"RATE_LIMITED",
+            absl::StrCat(limited, " It asked to wait until ",
+                         absl::FormatTime("%Y-%m-%d %H:%M:%S UTC", *retry_at, absl::UTCTimeZone()),
+                         " (Retry-After): the next attempt waits until then."),
+            absl::StrCat("The next attempt waits as ", host, " asked.", less_often), retry_at};
+  }
+  const std::string why =
+      retry_after_header.has_value()
+          ? absl::StrCat(" Its Retry-After header \"", QuotedHeaderValue(*retry_after_header),
+                         "\" could not be used (neither a number of seconds nor an HTTP date),")
+          : " It sent no Retry-After header,";
+  return {"RATE_LIMITED",
+          absl::StrCat(limited, why, " so the next attempt follows the normal retry backoff."),
+          absl::StrCat("The sync is retried with the normal backoff.", less_often), std::nullopt};
 }
 
 SyncFailure NotJsonFailure(const std::string& host, const std::string& path, size_t offset,

@@ -26,6 +26,14 @@ SyncFailure TransportFailure(CURLcode code, const std::string& host, const std::
 SyncFailure HttpStatusFailure(int status, const std::string& host, const std::string& path,
                               const std::string& body_excerpt, std::optional<absl::Time> retry_after);
 
+// A 429 that ends the sync. `retry_after_header` is the Retry-After header as the host sent it (nullopt: it
+// sent none); `retry_at` is the time it named, when that could be read. The message says which: a time to
+// come back, no header, or a header that could not be used (quoted, shortened) — the last two retry after
+// the normal backoff.
+SyncFailure RateLimitedFailure(const std::string& host, const std::string& path,
+                               const std::optional<std::string>& retry_after_header,
+                               std::optional<absl::Time> retry_at);
+
 // A 2xx answer that is not JSON: the parser stopped at byte `offset`.
 SyncFailure NotJsonFailure(const std::string& host, const std::string& path, size_t offset,
                            const std::string& parser_message, const std::string& content_type);
