@@ -129,7 +129,7 @@ TEST_F(HttpJsonErrorsTest, EachErrorCodeWithItsMessageAndSuggestion) {
       {"record without id",
        Config(server().Url("/anonymous")),
        "BAD_RESPONSE",
-       {"Record 1 at recordsPath \"/items\" on page 1 has no usable id at idField \"/id\""},
+       {"Record 2 at recordsPath \"/items\" on page 1 has no usable id at idField \"/id\""},
        {"Set idField"}},
       {"429 without Retry-After",
        Config(server().Url("/limited")),

@@ -221,7 +221,7 @@ SyncFailure RecordIdFailure(const std::string& records_path, const std::string& 
                             size_t index, const std::string& problem) {
   return {
       "BAD_RESPONSE",
-      absl::StrCat("Record ", index, " at recordsPath \"", records_path, "\" on page ", page,
+      absl::StrCat("Record ", index + 1, " at recordsPath \"", records_path, "\" on page ", page,
                    " has no usable id at idField \"", id_field, "\": ", problem, "."),
       "Set idField in the integration's config to the JSON pointer (within a record) of a field every record "
       "has, holding a string or a number that identifies it (e.g. \"/id\").",
@@ -231,7 +231,7 @@ SyncFailure RecordIdFailure(const std::string& records_path, const std::string& 
 SyncFailure RecordNotObjectFailure(const std::string& records_path, int page, size_t index,
                                    const std::string& found_type) {
   return {"BAD_RESPONSE",
-          absl::StrCat("Record ", index, " at recordsPath \"", records_path, "\" on page ", page, " is ",
+          absl::StrCat("Record ", index + 1, " at recordsPath \"", records_path, "\" on page ", page, " is ",
                        found_type, ", not a JSON object."),
           "Point recordsPath at an array of objects (one per record) in the API's response.", std::nullopt};
 }

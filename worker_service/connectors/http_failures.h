@@ -40,10 +40,11 @@ SyncFailure NotJsonFailure(const std::string& host, const std::string& path, siz
 // The response has nothing at `records_path`, or something that is not an array.
 SyncFailure RecordsPathFailure(const std::string& host, const std::string& records_path, bool missing,
                                const std::string& found_type, const std::string& top_level_keys);
-// Record number `index` (0-based) of page `page` has no usable id at `id_field`.
+// The record at `index` (0-based) in the array at `records_path` on page `page` has no usable id at
+// `id_field`. Messages count records from 1, like pages: index 0 of page 1 is "Record 1 ... on page 1".
 SyncFailure RecordIdFailure(const std::string& records_path, const std::string& id_field, int page,
                             size_t index, const std::string& problem);
-// Record number `index` of page `page` is not a JSON object.
+// The record at `index` (0-based, shown from 1) on page `page` is not a JSON object.
 SyncFailure RecordNotObjectFailure(const std::string& records_path, int page, size_t index,
                                    const std::string& found_type);
 // The response is larger than `limit_bytes`.

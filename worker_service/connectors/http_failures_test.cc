@@ -155,9 +155,17 @@ TEST(BadResponseTest, SpecificsInTheMessage) {
   EXPECT_THAT(path.message, HasSubstr("\"results\""));
   EXPECT_THAT(path.suggestion, HasSubstr("recordsPath"));
   SyncFailure id = RecordIdFailure("/data", "/id", 2, 4, "the field is missing");
-  EXPECT_THAT(id.message, HasSubstr("Record 4"));
-  EXPECT_THAT(id.message, HasSubstr("page 2"));
+  EXPECT_THAT(id.message, HasSubstr("Record 5 at recordsPath \"/data\" on page 2"));
   EXPECT_THAT(id.suggestion, HasSubstr("idField"));
+}
+
+// Records are counted from 1, like pages: the first record of the first page is "Record 1 ... on page 1".
+TEST(BadResponseTest, RecordsAreNumberedFromOneLikePages) {
+  EXPECT_THAT(RecordIdFailure("/data", "/id", 1, 0, "it is empty").message,
+              HasSubstr("Record 1 at recordsPath \"/data\" on page 1 has no usable id"));
+  EXPECT_THAT(RecordNotObjectFailure("/data", 1, 0, "a number").message,
+              HasSubstr("Record 1 at recordsPath \"/data\" on page 1 is a number, not a JSON object."));
+  EXPECT_THAT(RecordNotObjectFailure("/data", 3, 9, "null").message, HasSubstr("Record 10 at"));
 }
 
 TEST(StoppedFailureTest, DeadlineOrCancel) {
