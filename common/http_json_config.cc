@@ -1,7 +1,10 @@
 #include "common/http_json_config.h"
 
+#include <curl/curl.h>
+
 #include <algorithm>
 #include <cmath>
+#include <memory>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -80,6 +83,16 @@ std::string Pointer(const nlohmann::json& object, const char* key, const std::st
   return it->get<std::string>();
 }
 
+// Why libcurl's URL parser refuses `url`, or nullopt when it reads it. The worker's requests go through the
+// same parser (with flags no stricter than none), so a url it refuses would fail every sync.
+std::optional<std::string> CurlUrlProblem(const std::string& url) {
+  const std::unique_ptr<CURLU, decltype(&curl_url_cleanup)> parsed(curl_url(), &curl_url_cleanup);
+  if (parsed == nullptr) return "out of memory";
+  const CURLUcode code = curl_url_set(parsed.get(), CURLUPART_URL, url.c_str(), 0);
+  if (code == CURLUE_OK) return std::nullopt;
+  return curl_url_strerror(code);
+}
+
 void ParseUrl(const nlohmann::json& config, HttpJsonConfig& out, FieldViolations& violations) {
   auto url = config.find("url");
   if (url == config.end() || url->is_null()) {
@@ -98,14 +111,31 @@ void ParseUrl(const nlohmann::json& config, HttpJsonConfig& out, FieldViolations
     violations.push_back({"config.url", "must be an absolute http:// or https:// URL with a host"});
     return;
   }
-  // A port, when given, is a number from 1 to 65535.
-  const size_t bracket = authority->rfind(']');
-  const size_t colon = authority->rfind(':');
+  // The most common url libcurl refuses, with its fix: libcurl ends the user name and password at the first
+  // "@", so a second one lands in the host name.
+  if (std::count(authority->begin(), authority->end(), '@') > 1) {
+    violations.push_back({"config.url",
+                          "has more than one \"@\" before the host: write an \"@\" in the user name or "
+                          "password as %40"});
+    return;
+  }
+  // A port, when given, is a number from 1 to 65535. (Looked for after the user name and password, whose
+  // ":" is no port.)
+  const size_t at = authority->find('@');
+  const std::string host_port = at == std::string::npos ? *authority : authority->substr(at + 1);
+  const size_t bracket = host_port.rfind(']');
+  const size_t colon = host_port.rfind(':');
   if (colon != std::string::npos && (bracket == std::string::npos || colon > bracket)) {
     int port = 0;
-    if (!absl::SimpleAtoi(authority->substr(colon + 1), &port) || port < 1 || port > 65535) {
+    if (!absl::SimpleAtoi(host_port.substr(colon + 1), &port) || port < 1 || port > 65535) {
       violations.push_back({"config.url", "has a port that is not a number from 1 to 65535"});
+      return;
     }
+  }
+  if (std::optional<std::string> problem = CurlUrlProblem(out.url)) {
+    violations.push_back(
+        {"config.url", absl::StrCat("libcurl cannot read it as a URL (", *problem,
+                                    "): percent-encode characters that are not allowed where they stand")});
   }
 }
 

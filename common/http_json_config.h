@@ -63,7 +63,8 @@ struct HttpJsonConfig {
 
 // Reads `config`; every rule it breaks is added to `violations` with its field path ("config.url",
 // "config.auth.token", "config.pagination.cursorParam", ...). The result is only meaningful when no
-// violation was added.
+// violation was added. The url must also be one libcurl's URL parser reads (the worker's requests go
+// through it): "http://x@h1@h2/" is refused.
 HttpJsonConfig ParseHttpJsonConfig(const nlohmann::json& config, FieldViolations& violations);
 
 // The host of an http(s) URL ("api.example.com"), or "" when it has none.

@@ -8,6 +8,7 @@ namespace {
 
 using nlohmann::json;
 using ::testing::ElementsAre;
+using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 
 json Valid() {
@@ -70,6 +71,34 @@ TEST(HttpJsonConfigTest, Url) {
   EXPECT_THAT(Fields(c), ElementsAre("config.url"));
   c["url"] = "HTTPS://user@[::1]:8443/v1?x=1";
   EXPECT_THAT(Fields(c), IsEmpty());
+}
+
+// A url that passes the checks above but that libcurl, which makes the worker's requests, cannot read would
+// fail every sync: it is refused when saved, saying why.
+TEST(HttpJsonConfigTest, UrlThatLibcurlCannotRead) {
+  struct Case {
+    const char* url;
+    const char* why;
+  };
+  for (const Case& c :
+       {Case{"http://x@h1@h2/", "has more than one \"@\" before the host"},
+        Case{"https://user:p@ss@api.example.com/items", "write an \"@\" in the user name or password as %40"},
+        Case{"http://h1%2Fevil/", "libcurl cannot read it as a URL (Bad hostname)"},
+        Case{"http://h:80:80/", "libcurl cannot read it as a URL (Port number"}}) {
+    json config = Valid();
+    config["url"] = c.url;
+    FieldViolations v;
+    ParseHttpJsonConfig(config, v);
+    ASSERT_EQ(v.size(), 1u) << c.url;
+    EXPECT_EQ(v[0].field, "config.url") << c.url;
+    EXPECT_THAT(v[0].description, HasSubstr(c.why)) << c.url;
+  }
+  // What libcurl reads is still admitted: a percent-encoded "@" in the password, an "@" in the path.
+  for (const char* good : {"https://user:p%40ss@api.example.com/items", "https://api.example.com/a@b?c=@"}) {
+    json config = Valid();
+    config["url"] = good;
+    EXPECT_THAT(Fields(config), IsEmpty()) << good;
+  }
 }
 
 TEST(HttpJsonConfigTest, UrlHost) {

@@ -161,6 +161,24 @@ TEST_F(IntegrationsTest, HttpJsonRejectsUrlThatIsNotHttp) {
   }
 }
 
+// URLs that look like http(s) URLs with a host but that libcurl, which makes the worker's requests, cannot
+// read: saved, each would fail every sync.
+TEST_F(IntegrationsTest, HttpJsonRejectsUrlThatLibcurlCannotRead) {
+  struct Case {
+    const char* url;
+    const char* why;
+  };
+  v1::Integration created;
+  for (const Case& c :
+       {Case{"http://x@h1@h2/", "config.url: has more than one \"@\" before the host"},
+        Case{"http://h1%2Fevil/", "config.url: libcurl cannot read it as a URL (Bad hostname)"}}) {
+    const grpc::Status status = Create(HttpJsonIntegration("Unreadable url", c.url), &created);
+    EXPECT_THAT(status, IsInvalidArgument("config.url")) << c.url;
+    EXPECT_THAT(Describe(status), ::testing::HasSubstr(c.why)) << c.url;
+  }
+  EXPECT_THAT(ListedNames(), IsEmpty());
+}
+
 TEST_F(IntegrationsTest, HttpJsonRejectsUrlThatIsNotAString) {
   v1::Integration integration = HttpJsonIntegration("Numeric url", "x");
   (*integration.mutable_config()->mutable_fields())["url"].set_number_value(80);

@@ -1,5 +1,7 @@
 #include "worker_service/connectors/http_failures.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 
@@ -8,12 +10,28 @@ namespace {
 
 // At most `max` bytes of `text` on one line, for quoting a server's answer in a message.
 std::string Excerpt(const std::string& text, size_t max = 200) {
-  std::string out = text.substr(0, max);
+  size_t cut = std::min(max, text.size());
+  // Do not cut inside a UTF-8 sequence: back up to the start of the character the cut would split.
+  while (cut < text.size() && cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+  std::string out = text.substr(0, cut);
   absl::StrReplaceAll({{"\r", " "}, {"\n", " "}, {"\t", " "}}, &out);
-  // Do not end inside a UTF-8 sequence.
-  while (!out.empty() && (static_cast<unsigned char>(out.back()) & 0xC0) == 0x80) out.pop_back();
-  if (!out.empty() && static_cast<unsigned char>(out.back()) >= 0xC0) out.pop_back();
   return text.size() > max ? out + "..." : out;
+}
+
+// A header value a host sent, for quoting between double quotes: at most 64 bytes, on one line, with `"`
+// and `\` escaped and other control characters shown as "?". (The session makes the text valid UTF-8.)
+std::string QuotedHeaderValue(const std::string& value) {
+  std::string out;
+  for (char c : Excerpt(value, 64)) {
+    if (c == '"' || c == '\\') {
+      out += {'\\', c};
+    } else if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+      out += '?';
+    } else {
+      out += c;
+    }
+  }
+  return out;
 }
 
 std::string Detail(const std::string& detail) {
@@ -29,6 +47,15 @@ SyncFailure TransportFailure(CURLcode code, const std::string& host, const std::
       return {"DNS", absl::StrCat("The host name ", host, " could not be resolved", Detail(detail), "."),
               absl::StrCat("Check the host name in the integration's url for typos, and that the workers can "
                            "resolve it (DNS, /etc/hosts, a proxy)."),
+              std::nullopt};
+    case CURLE_URL_MALFORMAT:
+      // The config's check refuses such urls, and next links and redirects are resolved with libcurl before
+      // they are requested: what is left is config.url, stored before the check existed. Retrying cannot
+      // fix it.
+      return {"CONFIG_INVALID",
+              absl::StrCat("libcurl cannot read the url of the request", Detail(detail), "."),
+              "Fix config.url in the integration's config (percent-encode characters such as an \"@\" in a "
+              "user name or password as %40), then resume the schedule.",
               std::nullopt};
     case CURLE_COULDNT_RESOLVE_PROXY:
       return {"DNS", absl::StrCat("The proxy's host name could not be resolved", Detail(detail), "."),
@@ -116,17 +143,7 @@ SyncFailure HttpStatusFailure(int status, const std::string& host, const std::st
             std::nullopt};
   }
   if (status == 429) {
-    std::string when =
-        retry_after.has_value()
-            ? absl::StrCat(" It asked to wait until ",
-                           absl::FormatTime("%Y-%m-%d %H:%M:%S UTC", *retry_after, absl::UTCTimeZone()),
-                           " (Retry-After): the next attempt waits until then.")
-            : " It did not say when to come back (no Retry-After).";
-    return {"RATE_LIMITED", absl::StrCat(host, " is limiting requests (HTTP 429 on ", path, ").", when),
-            absl::StrCat("The next attempt waits as ", host,
-                         " asked. If this repeats, lower maxRequestsPerMinute in the integration's config or "
-                         "sync it less often."),
-            retry_after};
+    return RateLimitedFailure(host, path, std::nullopt, retry_after);
   }
   if (status >= 500) {
     return {
@@ -148,6 +165,29 @@ SyncFailure HttpStatusFailure(int status, const std::string& host, const std::st
                        " usually means the request does not match what the API expects: check the method, "
                        "headers, body and query of the integration's config against the API documentation."),
           std::nullopt};
+}
+
+SyncFailure RateLimitedFailure(const std::string& host, const std::string& path,
+                               const std::optional<std::string>& retry_after_header,
+                               std::optional<absl::Time> retry_at) {
+  const std::string limited = absl::StrCat(host, " is limiting requests (HTTP 429 on ", path, ").");
+  const std::string less_often =
+      " If this repeats, lower maxRequestsPerMinute in the integration's config or sync it less often.";
+  if (retry_at.has_value()) {
+    return {"RATE_LIMITED",
+            absl::StrCat(limited, " It asked to wait until ",
+                         absl::FormatTime("%Y-%m-%d %H:%M:%S UTC", *retry_at, absl::UTCTimeZone()),
+                         " (Retry-After): the next attempt waits until then."),
+            absl::StrCat("The next attempt waits as ", host, " asked.", less_often), retry_at};
+  }
+  const std::string why =
+      retry_after_header.has_value()
+          ? absl::StrCat(" Its Retry-After header \"", QuotedHeaderValue(*retry_after_header),
+                         "\" could not be used (neither a number of seconds nor an HTTP date),")
+          : " It sent no Retry-After header,";
+  return {"RATE_LIMITED",
+          absl::StrCat(limited, why, " so the next attempt follows the normal retry backoff."),
+          absl::StrCat("The sync is retried with the normal backoff.", less_often), std::nullopt};
 }
 
 SyncFailure NotJsonFailure(const std::string& host, const std::string& path, size_t offset,
@@ -181,7 +221,7 @@ SyncFailure RecordIdFailure(const std::string& records_path, const std::string& 
                             size_t index, const std::string& problem) {
   return {
       "BAD_RESPONSE",
-      absl::StrCat("Record ", index, " at recordsPath \"", records_path, "\" on page ", page,
+      absl::StrCat("Record ", index + 1, " at recordsPath \"", records_path, "\" on page ", page,
                    " has no usable id at idField \"", id_field, "\": ", problem, "."),
       "Set idField in the integration's config to the JSON pointer (within a record) of a field every record "
       "has, holding a string or a number that identifies it (e.g. \"/id\").",
@@ -191,7 +231,7 @@ SyncFailure RecordIdFailure(const std::string& records_path, const std::string& 
 SyncFailure RecordNotObjectFailure(const std::string& records_path, int page, size_t index,
                                    const std::string& found_type) {
   return {"BAD_RESPONSE",
-          absl::StrCat("Record ", index, " at recordsPath \"", records_path, "\" on page ", page, " is ",
+          absl::StrCat("Record ", index + 1, " at recordsPath \"", records_path, "\" on page ", page, " is ",
                        found_type, ", not a JSON object."),
           "Point recordsPath at an array of objects (one per record) in the API's response.", std::nullopt};
 }

@@ -26,16 +26,25 @@ SyncFailure TransportFailure(CURLcode code, const std::string& host, const std::
 SyncFailure HttpStatusFailure(int status, const std::string& host, const std::string& path,
                               const std::string& body_excerpt, std::optional<absl::Time> retry_after);
 
+// A 429 that ends the sync. `retry_after_header` is the Retry-After header as the host sent it (nullopt: it
+// sent none); `retry_at` is the time it named, when that could be read. The message says which: a time to
+// come back, no header, or a header that could not be used (quoted, shortened) — the last two retry after
+// the normal backoff.
+SyncFailure RateLimitedFailure(const std::string& host, const std::string& path,
+                               const std::optional<std::string>& retry_after_header,
+                               std::optional<absl::Time> retry_at);
+
 // A 2xx answer that is not JSON: the parser stopped at byte `offset`.
 SyncFailure NotJsonFailure(const std::string& host, const std::string& path, size_t offset,
                            const std::string& parser_message, const std::string& content_type);
 // The response has nothing at `records_path`, or something that is not an array.
 SyncFailure RecordsPathFailure(const std::string& host, const std::string& records_path, bool missing,
                                const std::string& found_type, const std::string& top_level_keys);
-// Record number `index` (0-based) of page `page` has no usable id at `id_field`.
+// The record at `index` (0-based) in the array at `records_path` on page `page` has no usable id at
+// `id_field`. Messages count records from 1, like pages: index 0 of page 1 is "Record 1 ... on page 1".
 SyncFailure RecordIdFailure(const std::string& records_path, const std::string& id_field, int page,
                             size_t index, const std::string& problem);
-// Record number `index` of page `page` is not a JSON object.
+// The record at `index` (0-based, shown from 1) on page `page` is not a JSON object.
 SyncFailure RecordNotObjectFailure(const std::string& records_path, int page, size_t index,
                                    const std::string& found_type);
 // The response is larger than `limit_bytes`.

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string_view>
 
@@ -35,7 +36,8 @@ struct HttpAnswer {
   long status = 0;
   std::string body;
   std::string content_type;
-  std::string retry_after;
+  // The Retry-After header as sent (whitespace trimmed); nullopt when the answer had none.
+  std::optional<std::string> retry_after;
   // A redirect's target, resolved against the request URL.
   std::string redirect_url;
   bool too_large = false;
@@ -66,7 +68,7 @@ size_t OnHeader(char* data, size_t size, size_t count, void* user) {
   const size_t n = size * count;
   const absl::string_view line(data, n);
   // A new response (after a 100 Continue, say) starts over.
-  if (absl::StartsWith(line, "HTTP/")) t->answer->retry_after.clear();
+  if (absl::StartsWith(line, "HTTP/")) t->answer->retry_after.reset();
   if (absl::StartsWithIgnoreCase(line, "retry-after:")) {
     t->answer->retry_after = std::string(absl::StripAsciiWhitespace(line.substr(12)));
   }
@@ -244,7 +246,7 @@ class HttpJsonConnector final : public Connector {
         continue;
       }
       if (answer.status == 429) {
-        std::optional<absl::Time> retry_at = ParseRetryAfter(answer.retry_after, absl::Now());
+        std::optional<absl::Time> retry_at = ParseRetryAfter(answer.retry_after.value_or(""), absl::Now());
         if (retry_at.has_value() && *retry_at < s.context.Deadline() &&
             rate_limit_waits < kMaxRateLimitWaits) {
           ++rate_limit_waits;
@@ -253,7 +255,7 @@ class HttpJsonConnector final : public Connector {
           if (!s.context.Sleep(*retry_at - absl::Now())) return StoppedFailure(s);
           continue;
         }
-        return HttpStatusFailure(429, host, UrlPath(url), "", retry_at);
+        return RateLimitedFailure(host, UrlPath(url), answer.retry_after, retry_at);
       }
       // Masked before the failure quotes its start: cut first, a credential across the cut would keep
       // its first half. The window bounds the work on a huge error body.

@@ -4,7 +4,8 @@
 //
 // Each page is one request, paced to maxRequestsPerMinute; its records go to sync_service as one batch
 // (stored in one transaction) before the next page is requested. A 429 with Retry-After is waited out when
-// the wait ends before the sync's deadline, otherwise the sync fails RATE_LIMITED with the time to retry.
+// the wait ends before the sync's deadline, otherwise the sync fails RATE_LIMITED with the time to retry;
+// without a usable Retry-After it fails RATE_LIMITED at once, retried after the normal backoff.
 // Certificates are checked. A request is aborted within about a second when the sync is cancelled or
 // reaches its deadline.
 //

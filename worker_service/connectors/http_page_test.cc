@@ -114,12 +114,14 @@ TEST(ReadPageTest, RecordsWithoutUsableIds) {
     PageRead p = ReadPage(body, Config(), kSource);
     ASSERT_TRUE(p.failure.has_value()) << body;
     EXPECT_EQ(p.failure->code, "BAD_RESPONSE");
-    EXPECT_THAT(p.failure->message, HasSubstr("Record 1 at recordsPath \"/data\" on page 2")) << body;
+    // The second record, counted from 1 like the pages.
+    EXPECT_THAT(p.failure->message, HasSubstr("Record 2 at recordsPath \"/data\" on page 2")) << body;
     EXPECT_THAT(p.failure->message, HasSubstr("idField \"/id\"")) << body;
     EXPECT_TRUE(p.records.empty());
   }
   PageRead scalar = ReadPage(R"({"data": [3]})", Config(), kSource);
-  EXPECT_THAT(scalar.failure->message, HasSubstr("is a number, not a JSON object"));
+  EXPECT_THAT(scalar.failure->message,
+              HasSubstr("Record 1 at recordsPath \"/data\" on page 2 is a number, not a JSON object"));
 }
 
 TEST(ReadPageTest, NextUrl) {
