@@ -44,6 +44,20 @@ inline const char* const kRunColumns =
     "r.duration_ms, r.records_count, r.records_inserted, r.records_updated, r.records_unchanged, "
     "r.error_code, r.error_message, r.suggestion, r.worker_id";
 
+// The API's view of a run: while it runs, its record counts are the sums of the batches it stored so far
+// (a finished run has them in its own columns). The CASE runs the sums for running runs only.
+#define SYNCD_RUNNING_SUM(expr, column)                                                              \
+  "CASE WHEN r.status = 'RUNNING' THEN (SELECT COALESCE(sum(" expr "), 0)::integer "                 \
+  "FROM sync_run_batches b WHERE b.run_id = r.id) ELSE r." column " END AS " column
+inline const char* const kRunColumnsLive =
+    "r.id::text AS id, r.integration_id::text AS integration_id, r.status, r.trigger, r.attempt, "
+    SYNCD_TS_OUT("r.scheduled_for") " AS scheduled_for, " SYNCD_TS_OUT("r.created_at") " AS created_at, "
+    SYNCD_TS_OUT("r.started_at") " AS started_at, " SYNCD_TS_OUT("r.completed_at") " AS completed_at, "
+    "r.duration_ms, " SYNCD_RUNNING_SUM("b.inserted + b.updated + b.unchanged", "records_count") ", "
+    SYNCD_RUNNING_SUM("b.inserted", "records_inserted") ", " SYNCD_RUNNING_SUM("b.updated", "records_updated")
+    ", " SYNCD_RUNNING_SUM("b.unchanged", "records_unchanged") ", "
+    "r.error_code, r.error_message, r.suggestion, r.worker_id";
+
 inline const Statement kGetIntegration = {
     "get_integration", std::string("SELECT ") + kIntegrationColumns + " FROM integrations i WHERE i.id = $1"};
 
@@ -85,7 +99,7 @@ inline const Statement kDeleteIntegration = {"delete_integration",
                                              "DELETE FROM integrations WHERE id = $1 RETURNING id"};
 
 inline const Statement kActiveRun = {
-    "active_run", std::string("SELECT ") + kRunColumns +
+    "active_run", std::string("SELECT ") + kRunColumnsLive +
                       " FROM active_runs a JOIN sync_runs r ON r.id = a.run_id WHERE a.integration_id = $1"};
 
 // A manual run waiting for a worker. Callers hold the integration's row lock; the primary key of
@@ -101,7 +115,7 @@ inline const Statement kInsertPendingRun = {
         "SELECT ") + kRunColumns + " FROM r"};
 
 inline const Statement kRunHistoryPage = {"run_history_page",
-                                          std::string("SELECT ") + kRunColumns +
+                                          std::string("SELECT ") + kRunColumnsLive +
                                               " FROM sync_runs r WHERE r.integration_id = $1 "
                                               "ORDER BY r.created_at DESC, r.id DESC LIMIT $2 OFFSET $3"};
 
@@ -109,7 +123,7 @@ inline const Statement kRunHistoryCount = {"run_history_count",
                                            "SELECT count(*) FROM sync_runs WHERE integration_id = $1"};
 
 inline const Statement kRecentRuns = {"recent_runs",
-                                      std::string("SELECT ") + kRunColumns +
+                                      std::string("SELECT ") + kRunColumnsLive +
                                           " FROM sync_runs r ORDER BY r.created_at DESC, r.id DESC LIMIT $1"};
 
 // The summary: run_totals (migration V007) and the runs in flight.

@@ -269,6 +269,46 @@ TEST_F(HttpJsonSyncTest, FailedRunKeepsThePagesItStoredAndSaysSo) {
   EXPECT_EQ(Records(integration.id()).total(), 3);
 }
 
+TEST_F(HttpJsonSyncTest, ARunningSyncShowsTheRecordsItStoredSoFar) {
+  // Page 1 comes at once; page 2 only after the sync's deadline.
+  server().Route("/slow", [](const RecordedRequest& r) {
+    if (r.Param("page") == "2") return ScriptedResponse{.body = ItemsPage({4}), .delay = absl::Minutes(2)};
+    return ScriptedResponse{.body = ItemsPage({1, 2, 3}, 1, {{"next", 2}})};
+  });
+  v1::Integration integration =
+      MustCreate(HttpJson("Slow", {{"url", server().Url("/slow")},
+                                   {"recordsPath", "/items"},
+                                   {"idField", "/id"},
+                                   {"pagination", {{"cursorPath", "/next"}, {"cursorParam", "page"}}},
+                                   {"syncTimeoutSeconds", 8}}));
+  const std::string run_id = TriggerRun(integration.id());
+  // While page 2 is awaited, the run is RUNNING and its history row counts page 1.
+  std::optional<v1::SyncRun> running;
+  const absl::Time give_up = absl::Now() + absl::Seconds(6);
+  while (absl::Now() < give_up) {
+    running = FindRun(integration.id(), run_id);
+    if (running.has_value() && running->status() == v1::SyncRun::RUNNING && running->records_count() == 3)
+      break;
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+  ASSERT_TRUE(running.has_value());
+  EXPECT_EQ(running->status(), v1::SyncRun::RUNNING) << Describe(*running);
+  EXPECT_EQ(running->records_count(), 3) << Describe(*running);
+  EXPECT_EQ(running->records_inserted(), 3);
+  EXPECT_EQ(running->records_updated(), 0);
+  // A second trigger while it runs returns the same run, with the same counts.
+  v1::TriggerSyncResponse again;
+  ASSERT_THAT(Trigger(integration.id(), &again), IsOk());
+  EXPECT_TRUE(again.already_running());
+  EXPECT_EQ(again.run().id(), run_id);
+  EXPECT_EQ(again.run().records_count(), 3);
+  // At the deadline it fails, keeping what it stored.
+  std::optional<v1::SyncRun> done = AwaitEnded(integration.id(), run_id);
+  ASSERT_TRUE(done.has_value());
+  EXPECT_EQ(done->error_code(), "TIMEOUT") << Describe(*done);
+  EXPECT_EQ(done->records_inserted(), 3);
+}
+
 TEST_F(HttpJsonSyncTest, RequestIsCutOffAtTheSyncDeadline) {
   // The server would answer after two minutes; the sync may take 2 s.
   server().Respond("/stuck", {.body = ItemsPage({1}), .delay = absl::Minutes(2)});
