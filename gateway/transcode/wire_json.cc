@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <utility>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -174,30 +175,14 @@ void AppendHex4(uint32_t unit, std::string* out) {
 // and C1 controls and DEL, and the invisible or direction-changing code points it names. False when the
 // code point is written as it is.
 bool AppendEscape(uint32_t cp, std::string* out) {
-  switch (cp) {
-    case '\b':
-      out->append("\\b");
+  static constexpr std::pair<char, const char*> kShort[] = {{'\b', "\\b"}, {'\t', "\\t"}, {'\n', "\\n"},
+                                                            {'\f', "\\f"}, {'\r', "\\r"}, {'"', "\\\""},
+                                                            {'\\', "\\\\"}};
+  for (const auto& [c, escaped] : kShort) {
+    if (cp == static_cast<uint32_t>(c)) {
+      out->append(escaped);
       return true;
-    case '\t':
-      out->append("\\t");
-      return true;
-    case '\n':
-      out->append("\\n");
-      return true;
-    case '\f':
-      out->append("\\f");
-      return true;
-    case '\r':
-      out->append("\\r");
-      return true;
-    case '"':
-      out->append("\\\"");
-      return true;
-    case '\\':
-      out->append("\\\\");
-      return true;
-    default:
-      break;
+    }
   }
   auto in = [cp](uint32_t low, uint32_t high) { return cp >= low && cp <= high; };
   if (cp < 0x20 || cp == '<' || cp == '>' || in(0x7f, 0x9f) || cp == 0xad || in(0x600, 0x603) ||
