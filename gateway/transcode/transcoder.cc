@@ -150,6 +150,7 @@ ResponseBody BinaryJson(const Route& route, const google::protobuf::Descriptor& 
   ResponseBody out;
   if (!options.always_print_primitive_fields && printer != nullptr && printer->Print(binary, &out.json))
     return out;
+  out.json.clear();  // protobuf's converter appends
   if (!util::BinaryToJsonString(route.types.get(), TypeUrl(type), binary, &out.json, options).ok()) {
     // Bytes that do not parse, or an Any holding a type the gateway cannot resolve.
     return ResponseBody{500, ErrorJson(kInternal, "the response cannot be written as JSON", "")};

@@ -1,8 +1,11 @@
 #include "gateway/transcode/transcoder.h"
 
 #include <gmock/gmock.h>
+#include <google/protobuf/util/json_util.h>
 #include <google/protobuf/util/type_resolver_util.h>
 #include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
 
 #include "syncd/v1/sync_service.pb.h"
 
@@ -187,6 +190,31 @@ TEST_F(TranscoderTest, AResponseThatCannotBeWrittenAsJsonIsA500WithAnErrorBody) 
                                                                          5));
   EXPECT_EQ(truncated.http_status, 500);
   EXPECT_THAT(truncated.json, HasSubstr(R"("code":13)"));
+}
+
+// A config nested 30 objects deep: deeper than the wire printer goes, not deeper than protobuf's converter
+// (it stops at 64 nested messages, two per level). The converter's JSON, whole and alone, is the answer.
+TEST_F(TranscoderTest, AResponseTheWirePrinterDeclinesIsProtobufsJsonAlone) {
+  const Route* route = table_.Find("GET", "/api/integrations/x").route;
+  syncd::v1::Integration integration;
+  integration.set_id("abc");
+  integration.set_retry_count(0);
+  google::protobuf::Struct* level = integration.mutable_config();
+  for (int i = 0; i < 30; ++i) level = (*level->mutable_fields())["a"].mutable_struct_value();
+  (*level->mutable_fields())["leaf"].set_number_value(1);
+  std::string json;
+  ASSERT_FALSE(route->response_printer->Print(integration.SerializeAsString(), &json));
+  EXPECT_EQ(json, "");
+
+  ResponseBody body = ResponseJsonFromBinary(*route, integration.SerializeAsString());
+  ASSERT_EQ(body.http_status, 200) << body.json;
+  std::string expected;
+  google::protobuf::util::JsonPrintOptions options;
+  options.always_print_primitive_fields = true;
+  ASSERT_TRUE(google::protobuf::util::MessageToJsonString(integration, &expected, options).ok());
+  EXPECT_EQ(nlohmann::json::parse(body.json, nullptr, /*allow_exceptions=*/false),
+            nlohmann::json::parse(expected))
+      << body.json;
 }
 
 TEST(ErrorJsonTest, CarriesCodeMessageAndFieldViolations) {

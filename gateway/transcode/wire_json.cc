@@ -662,7 +662,9 @@ bool WireJsonPrinter::Print(absl::string_view wire, std::string* out) const {
   out->reserve(wire.size() * 2 + 16);
   Printing printing(out);
   bool first = true;
-  return printing.Object(*root_, wire, Printing::Slot{&first, {}});
+  if (printing.Object(*root_, wire, Printing::Slot{&first, {}})) return true;
+  out->clear();  // nothing half-printed is left for the caller to append to
+  return false;
 }
 
 }  // namespace syncd::gateway::transcode

@@ -38,8 +38,8 @@ class WireJsonPrinter {
   WireJsonPrinter(const WireJsonPrinter&) = delete;
   WireJsonPrinter& operator=(const WireJsonPrinter&) = delete;
 
-  // Replaces *out with the JSON of `wire` (a serialized message of the type) and returns true, or returns
-  // false, *out then unspecified, for bytes it leaves to protobuf's converter.
+  // Replaces *out with the JSON of `wire` (a serialized message of the type) and returns true, or empties
+  // *out and returns false for bytes it leaves to protobuf's converter.
   bool Print(absl::string_view wire, std::string* out) const;
 
   struct Plan;

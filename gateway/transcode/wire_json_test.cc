@@ -465,7 +465,9 @@ TEST_F(WireJsonPrinterTest, DeclinesWhatItLeavesToProtobuf) {
   const Reflection& r = *m->GetReflection();
 
   r.SetEnumValue(m.get(), kinds->FindFieldByName("color"), 7);  // a number the enum does not name
+  r.SetString(m.get(), kinds->FindFieldByName("text"), "printed before the enum");
   EXPECT_FALSE(printer.Print(m->SerializeAsString(), &json));
+  EXPECT_EQ(json, "");  // nothing half-printed is left
 
   m->Clear();
   r.SetDouble(m.get(), kinds->FindFieldByName("dbl"), std::numeric_limits<double>::infinity());
