@@ -135,7 +135,11 @@ std::optional<HttpError> ParseJsonInto(const Route& route, absl::string_view jso
       return BadRequest(absl::StrCat("invalid JSON body: ", v->field, ": ", v->description), {*v});
     }
   }
-  if (!target.MergeFromString(binary)) return BadRequest("the JSON body does not fit the request");
+  // protobuf wrote these bytes itself; reading them back fails only past its nesting limit (a Struct costs
+  // three nested messages per JSON level).
+  if (!target.MergeFromString(binary)) {
+    return BadRequest("invalid JSON body: objects and arrays are nested too deep (at most about 30 levels)");
+  }
   return std::nullopt;
 }
 

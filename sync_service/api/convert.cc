@@ -1,8 +1,11 @@
 #include "sync_service/api/convert.h"
 
-#include <google/protobuf/util/json_util.h>
+#include <google/protobuf/stubs/strutil.h>
 #include <google/protobuf/util/time_util.h>
 
+#include <cmath>
+
+#include "absl/strings/str_cat.h"
 #include "sync_service/domain/secrets.h"
 
 namespace syncd::api {
@@ -56,10 +59,44 @@ v1::SyncRun::Trigger TriggerToProto(domain::RunTrigger t) {
   return v1::SyncRun::TRIGGER_UNSPECIFIED;
 }
 
-nlohmann::json JsonFromStruct(const google::protobuf::Struct& s) {
-  std::string text;
-  (void)google::protobuf::util::MessageToJsonString(s, &text);
-  return nlohmann::json::parse(text);
+nlohmann::json JsonFromValue(const google::protobuf::Value& v, const std::string& path, FieldViolations& out);
+
+nlohmann::json JsonFromStruct(const google::protobuf::Struct& s, const std::string& path,
+                              FieldViolations& out) {
+  nlohmann::json object = nlohmann::json::object();
+  for (const auto& [key, value] : s.fields())
+    object[key] = JsonFromValue(value, absl::StrCat(path, ".", key), out);
+  return object;
+}
+
+// protobuf's JSON mapping of a Value, walked directly: printing it as text and parsing that again failed on
+// configs nested deeper than protobuf's printer goes (and threw). A number keeps the form protobuf prints
+// ("3", not "3.0"), so stored configs read as they did.
+nlohmann::json JsonFromValue(const google::protobuf::Value& v, const std::string& path,
+                             FieldViolations& out) {
+  switch (v.kind_case()) {
+    case google::protobuf::Value::kNumberValue:
+      if (!std::isfinite(v.number_value())) {
+        out.push_back({path, "must be a finite number (JSON has no NaN or Infinity)"});
+        return nullptr;
+      }
+      return nlohmann::json::parse(google::protobuf::SimpleDtoa(v.number_value()));
+    case google::protobuf::Value::kStringValue:
+      return v.string_value();
+    case google::protobuf::Value::kBoolValue:
+      return v.bool_value();
+    case google::protobuf::Value::kStructValue:
+      return JsonFromStruct(v.struct_value(), path, out);
+    case google::protobuf::Value::kListValue: {
+      nlohmann::json list = nlohmann::json::array();
+      for (int i = 0; i < v.list_value().values_size(); ++i) {
+        list.push_back(JsonFromValue(v.list_value().values(i), absl::StrCat(path, "[", i, "]"), out));
+      }
+      return list;
+    }
+    default:  // null, or no kind at all
+      return nullptr;
+  }
 }
 
 }  // namespace
@@ -205,7 +242,7 @@ domain::IntegrationChanges ChangesFromProto(const v1::Integration& in) {
     default:
       c.type_unknown = true;
   }
-  if (in.has_config()) c.config = JsonFromStruct(in.config());
+  if (in.has_config()) c.config = JsonFromStruct(in.config(), "config", c.input_violations);
   c.sync_interval = IntervalFromProto(in.has_sync_interval(), in.sync_interval());
   if (in.has_sync_enabled()) c.sync_enabled = in.sync_enabled();
   return c;

@@ -4,6 +4,8 @@
 #include <google/protobuf/util/message_differencer.h>
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 namespace syncd::api {
 namespace {
 
@@ -34,6 +36,30 @@ TEST(ConvertTest, TypeAndPresence) {
   v1::Integration unknown;
   unknown.set_type(static_cast<v1::Integration::Type>(99));
   EXPECT_TRUE(ChangesFromProto(unknown).type_unknown);
+}
+
+TEST(ConvertTest, ConfigReadsAsProtobufPrintsItAtAnyDepthAndRefusesNaN) {
+  domain::IntegrationChanges c = ChangesFromProto(FromJson(
+      R"({"config":{"records":3,"rate":0.25,"big":1e21,"s":"x","b":true,"n":null,"l":[1,{"k":[]}],"o":{}}})"));
+  ASSERT_TRUE(c.config.has_value());
+  EXPECT_EQ(c.config->dump(),
+            R"({"b":true,"big":1e+21,"l":[1,{"k":[]}],"n":null,"o":{},"rate":0.25,"records":3,"s":"x"})");
+  EXPECT_TRUE(c.input_violations.empty());
+
+  // Deeper than protobuf's JSON printer goes (it used to throw here): read all the same, for the validation
+  // to refuse by its own rule.
+  v1::Integration deep;
+  google::protobuf::Struct* level = deep.mutable_config();
+  for (int i = 0; i < 40; ++i) level = (*level->mutable_fields())["a"].mutable_struct_value();
+  domain::IntegrationChanges d = ChangesFromProto(deep);
+  ASSERT_TRUE(d.config.has_value());
+  EXPECT_NE(d.config->dump().find(std::string(40, '}')), std::string::npos);
+
+  v1::Integration nan;
+  (*nan.mutable_config()->mutable_fields())["rate"].set_number_value(std::nan(""));
+  domain::IntegrationChanges n = ChangesFromProto(nan);
+  ASSERT_EQ(n.input_violations.size(), 1u);
+  EXPECT_EQ(n.input_violations[0].field, "config.rate");
 }
 
 TEST(ConvertTest, IntegrationPrintsTheContractsJson) {

@@ -24,8 +24,21 @@ size_t Utf8Length(const std::string& s) {
 // PostgreSQL stores the character U+0000 neither in text nor in jsonb strings.
 constexpr char kNoNul[] = "must not contain the character U+0000 (PostgreSQL cannot store it)";
 
-// Strings and keys with U+0000 anywhere in `value` (at `path`, e.g. config.body.q, config.items[2]).
-void CheckNoNul(const nlohmann::json& value, const std::string& path, FieldViolations& out) {
+// How deep a config may nest objects and arrays. Far more than any connector reads, and far less than
+// protobuf's limit on the API's side: a google.protobuf.Struct costs two or three nested messages per level
+// and protobuf stops at 64 (printing) or 100 (parsing), so a config nested ~30 levels deep could be stored
+// but never shown again.
+constexpr int kMaxConfigDepth = 16;
+
+// Strings and keys with U+0000 anywhere in `value` (at `path`, e.g. config.body.q, config.items[2]), and
+// nesting deeper than kMaxConfigDepth.
+void CheckStorable(const nlohmann::json& value, const std::string& path, FieldViolations& out,
+                   int depth = 0) {
+  if ((value.is_object() || value.is_array()) && depth >= kMaxConfigDepth) {
+    out.push_back(
+        {path, absl::StrCat("nests objects and arrays more than ", kMaxConfigDepth, " levels deep")});
+    return;
+  }
   if (value.is_string()) {
     if (value.get_ref<const std::string&>().find('\0') != std::string::npos) out.push_back({path, kNoNul});
   } else if (value.is_object()) {
@@ -35,10 +48,12 @@ void CheckNoNul(const nlohmann::json& value, const std::string& path, FieldViola
         out.push_back({path, "must not have keys that contain the character U+0000"});
         continue;
       }
-      CheckNoNul(member, absl::StrCat(path, ".", key), out);
+      CheckStorable(member, absl::StrCat(path, ".", key), out, depth + 1);
     }
   } else if (value.is_array()) {
-    for (size_t i = 0; i < value.size(); ++i) CheckNoNul(value[i], absl::StrCat(path, "[", i, "]"), out);
+    for (size_t i = 0; i < value.size(); ++i) {
+      CheckStorable(value[i], absl::StrCat(path, "[", i, "]"), out, depth + 1);
+    }
   }
 }
 
@@ -125,7 +140,7 @@ void ValidateConfig(IntegrationType type, const nlohmann::json& config, FieldVio
     out.push_back({"config", "must be a JSON object"});
     return;
   }
-  CheckNoNul(config, "config", out);
+  CheckStorable(config, "config", out);
   // Every connector honours a per-sync deadline.
   auto timeout = config.find("syncTimeoutSeconds");
   if (timeout != config.end() && !timeout->is_null() &&
@@ -160,7 +175,7 @@ std::optional<int32_t> IntervalOf(const IntervalInput& input, std::optional<int3
 
 FieldViolations NewIntegration(const IntegrationChanges& changes, absl::Time now, Integration& out,
                                const IntervalRules& rules) {
-  FieldViolations violations;
+  FieldViolations violations = changes.input_violations;
   ValidateName(changes.name, /*required=*/true, violations);
   if (changes.type_unknown) {
     violations.push_back({"type", "must be HTTP_JSON or DEMO"});
@@ -190,7 +205,7 @@ FieldViolations NewIntegration(const IntegrationChanges& changes, absl::Time now
 
 FieldViolations ApplyChanges(const Integration& current, const IntegrationChanges& changes, absl::Time now,
                              Integration& out, const IntervalRules& rules) {
-  FieldViolations violations;
+  FieldViolations violations = changes.input_violations;
   ValidateName(changes.name, /*required=*/false, violations);
   if (changes.type_unknown) violations.push_back({"type", "must be HTTP_JSON or DEMO"});
   ValidateInterval(changes.sync_interval, "syncInterval", violations, rules);

@@ -52,6 +52,8 @@ struct IntegrationChanges {
   // Set when the request named a type that syncd does not know.
   bool type_unknown = false;
   std::optional<nlohmann::json> config;
+  // What reading the request found that no JSON can hold (a NaN number in the config), by field.
+  FieldViolations input_violations;
   IntervalInput sync_interval;
   std::optional<bool> sync_enabled;
 };

@@ -10,6 +10,7 @@ namespace {
 
 using ::testing::ElementsAre;
 using ::testing::Field;
+using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::UnorderedElementsAre;
 
@@ -91,6 +92,26 @@ TEST(ConfigTest, EmptyPaginationAndFractionalDemoCountsAreRefused) {
   demo.config = nlohmann::json{{"records", 1.5}, {"latencyMs", 2.5}, {"failureRate", 0.5}};
   EXPECT_THAT(Fields(NewIntegration(demo, kNow, out)),
               UnorderedElementsAre("config.records", "config.latencyMs"));
+}
+
+TEST(ConfigTest, NestingDeeperThanTheApiCanShowIsRefusedWhereItGoesTooDeep) {
+  Integration out;
+  IntegrationChanges c = Demo("x");
+  nlohmann::json deep = 1;
+  for (int i = 0; i < 15; ++i) deep = nlohmann::json{{"a", deep}};
+  c.config = nlohmann::json{{"records", 1}, {"n", deep}};  // 16 levels with the config itself
+  EXPECT_THAT(NewIntegration(c, kNow, out), IsEmpty());
+  (*c.config)["n"] = nlohmann::json{{"a", deep}};
+  std::vector<FieldViolation> violations = NewIntegration(c, kNow, out);
+  ASSERT_EQ(violations.size(), 1u);
+  EXPECT_EQ(violations[0].field, "config.n.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a");
+  EXPECT_THAT(violations[0].description, HasSubstr("more than 16 levels deep"));
+  // Arrays count as levels too.
+  nlohmann::json lists = nlohmann::json::array();
+  for (int i = 0; i < 20; ++i) lists = nlohmann::json::array({lists});
+  c.config = nlohmann::json{{"records", 1}, {"l", lists}};
+  EXPECT_THAT(Fields(NewIntegration(c, kNow, out)),
+              ElementsAre("config.l[0][0][0][0][0][0][0][0][0][0][0][0][0][0][0]"));
 }
 
 TEST(ConfigTest, NulAnywhereInTheConfigIsRefusedWithItsPath) {

@@ -87,6 +87,24 @@ TEST_F(GatewayErrorsTest, WrongJsonTypeIs400) {
   EXPECT_THAT(ViolationFields(r.json), ElementsAre("type"));
 }
 
+// protobuf carries a JSON object nested ~30 levels deep in a Struct only so far: a config that deep is
+// refused as bad input naming where it goes too deep, never a 500, and nothing is stored.
+TEST_F(GatewayErrorsTest, DeeplyNestedConfigIs400NamingWhere) {
+  for (int depth : {17, 32, 40, 120}) {
+    std::string nested = "1";
+    for (int i = 0; i < depth; ++i) nested = absl::StrCat(R"({"a":)", nested, "}");
+    ApiResponse r = Send("POST", "/api/integrations",
+                         absl::StrCat(R"({"name": "deep", "type": "DEMO", "config": {"n": )", nested, "}}"));
+    EXPECT_EQ(r.status, 400) << "depth " << depth << ": " << r;
+    EXPECT_EQ(r.json["code"], 3) << r;
+    EXPECT_THAT(r.json["message"].get<std::string>(), HasSubstr("deep")) << r;
+  }
+  ApiResponse r =
+      Send("POST", "/api/integrations",
+           R"({"name": "deep", "type": "DEMO", "config": {"n": )" + std::string(17 * 6, ' ') + "1}}");
+  EXPECT_EQ(r.status, 200) << "the name is free: nothing was stored " << r;
+}
+
 TEST_F(GatewayErrorsTest, BadAndUnknownQueryParametersAre400) {
   ApiResponse bad = Send("GET", "/api/integrations?pageSize=ten");
   EXPECT_EQ(bad.status, 400) << bad;

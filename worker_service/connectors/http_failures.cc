@@ -236,6 +236,17 @@ SyncFailure RecordNotObjectFailure(const std::string& records_path, int page, si
           "Point recordsPath at an array of objects (one per record) in the API's response.", std::nullopt};
 }
 
+SyncFailure RecordTooDeepFailure(const std::string& records_path, int page, size_t index, int max_depth) {
+  return {"BAD_RESPONSE",
+          absl::StrCat("Record ", index + 1, " at recordsPath \"", records_path, "\" on page ", page,
+                       " nests objects and arrays more than ", max_depth, " levels deep."),
+          absl::StrCat(
+              "syncd's API carries records nested at most ", max_depth,
+              " levels deep (protobuf's limit). Point recordsPath at records that nest less, or have the "
+              "source send them flatter."),
+          std::nullopt};
+}
+
 SyncFailure ResponseTooLargeFailure(const std::string& host, size_t limit_bytes) {
   return {"BAD_RESPONSE",
           absl::StrCat("A response from ", host, " was larger than ", limit_bytes / (1024 * 1024),

@@ -45,6 +45,8 @@ SyncFailure RecordsPathFailure(const std::string& host, const std::string& recor
 SyncFailure RecordIdFailure(const std::string& records_path, const std::string& id_field, int page,
                             size_t index, const std::string& problem);
 // The record at `index` (0-based, shown from 1) on page `page` is not a JSON object.
+// A record nesting deeper than the API can carry it (http_page.h, kMaxRecordDepth).
+SyncFailure RecordTooDeepFailure(const std::string& records_path, int page, size_t index, int max_depth);
 SyncFailure RecordNotObjectFailure(const std::string& records_path, int page, size_t index,
                                    const std::string& found_type);
 // The response is larger than `limit_bytes`.

@@ -148,6 +148,17 @@ std::optional<size_t> TooDeepAt(const std::string& body, int max_depth) {
   return std::nullopt;
 }
 
+// Whether `value` nests objects and arrays more than `levels` deep (an object or array is one level). The
+// page passed TooDeepAt, so the recursion is bounded.
+bool NestsDeeperThan(const json& value, int levels) {
+  if (!value.is_object() && !value.is_array()) return false;
+  if (levels <= 0) return true;
+  for (const json& member : value) {
+    if (NestsDeeperThan(member, levels - 1)) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 PageRead ReadPage(const std::string& body, const HttpJsonConfig& config, const PageSource& source) {
@@ -190,6 +201,11 @@ PageRead ReadPage(const std::string& body, const HttpJsonConfig& config, const P
     const json& record = (*records)[i];
     if (!record.is_object()) {
       out.failure = RecordNotObjectFailure(config.records_path, source.page, i, TypeName(record));
+      out.records.clear();
+      return out;
+    }
+    if (NestsDeeperThan(record, kMaxRecordDepth)) {
+      out.failure = RecordTooDeepFailure(config.records_path, source.page, i, kMaxRecordDepth);
       out.records.clear();
       return out;
     }

@@ -41,6 +41,11 @@ struct PageRead {
 // they are parsed (parsing, copying and freeing nested values recurses, so they could crash the worker).
 inline constexpr int kMaxJsonDepth = 256;
 
+// Deepest nesting of a record (the record's object is level 1). The API carries records as
+// google.protobuf.Struct, two or three nested messages per level, and protobuf stops printing at 64 and
+// parsing at 100: a record deeper than this would be stored but could not be listed.
+inline constexpr int kMaxRecordDepth = 30;
+
 PageRead ReadPage(const std::string& body, const HttpJsonConfig& config, const PageSource& source);
 
 // `url` with the query parameter `name` set to `value` (percent-encoded), replacing any `name` it had.

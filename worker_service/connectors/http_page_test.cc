@@ -85,10 +85,10 @@ TEST(ReadPageTest, TooDeepNestingIsABadResponseNotACrash) {
 }
 
 TEST(ReadPageTest, NestingUpToTheLimitIsRead) {
-  // The document, "/data" and the record are three levels; the value fills the rest. Brackets inside strings
-  // don't count.
-  const std::string deep = std::string(kMaxJsonDepth - 3, '[') + std::string(kMaxJsonDepth - 3, ']');
-  PageRead p = ReadPage(R"({"data": [{"id": "[[{{\"[", "v": )" + deep + "}]}", Config(), kSource);
+  // The document is one level; "meta" fills the rest (records have a limit of their own, below). Brackets
+  // inside strings don't count.
+  const std::string deep = std::string(kMaxJsonDepth - 1, '[') + std::string(kMaxJsonDepth - 1, ']');
+  PageRead p = ReadPage(R"({"meta": )" + deep + R"(, "data": [{"id": "[[{{\"["}]})", Config(), kSource);
   ASSERT_FALSE(p.failure.has_value()) << p.failure->message;
   ASSERT_EQ(p.records.size(), 1u);
   EXPECT_EQ(p.records[0].external_id, "[[{{\"[");
@@ -122,6 +122,24 @@ TEST(ReadPageTest, RecordsWithoutUsableIds) {
   PageRead scalar = ReadPage(R"({"data": [3]})", Config(), kSource);
   EXPECT_THAT(scalar.failure->message,
               HasSubstr("Record 1 at recordsPath \"/data\" on page 2 is a number, not a JSON object"));
+}
+
+TEST(ReadPageTest, RecordsNestedDeeperThanTheApiCarriesFailTheSync) {
+  // A record of kMaxRecordDepth levels (its own object and 29 more) is read; one more level is not.
+  std::string inner = "1";
+  for (int i = 1; i < kMaxRecordDepth; ++i) inner = absl::StrCat(R"({"a":)", inner, "}");
+  const std::string fits = absl::StrCat(R"({"data": [{"id": 1, "n": )", inner, "}]}");
+  PageRead ok = ReadPage(fits, Config(), kSource);
+  EXPECT_FALSE(ok.failure.has_value()) << ok.failure->message;
+  EXPECT_EQ(ok.records.size(), 1u);
+
+  const std::string too_deep = absl::StrCat(R"({"data": [{"id": 1}, {"id": 2, "n": [)", inner, "]}]}");
+  PageRead p = ReadPage(too_deep, Config(), kSource);
+  ASSERT_TRUE(p.failure.has_value());
+  EXPECT_EQ(p.failure->code, "BAD_RESPONSE");
+  EXPECT_THAT(p.failure->message, HasSubstr("Record 2 at recordsPath \"/data\" on page 2 nests objects and "
+                                            "arrays more than 30 levels deep"));
+  EXPECT_TRUE(p.records.empty());
 }
 
 TEST(ReadPageTest, NextUrl) {
