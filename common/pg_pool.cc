@@ -1,5 +1,7 @@
 #include "common/pg_pool.h"
 
+#include <libpq-fe.h>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
@@ -13,6 +15,36 @@ std::string PgPrimaryMessage(absl::string_view what) {
     if (absl::ConsumePrefix(&line, severity)) break;
   }
   return std::string(absl::StripAsciiWhitespace(line));
+}
+
+absl::Status CheckDatabaseUrl(const std::string& url) {
+  static constexpr char kHowToWrite[] =
+      "; write @ : / ? # % in its user name or password as %40 %3A %2F %3F %23 %25, or use a password of "
+      "letters, digits and - _ . ~ only";
+  char* error = nullptr;
+  PQconninfoOption* options = PQconninfoParse(url.c_str(), &error);
+  if (options == nullptr) {
+    if (error != nullptr) PQfreemem(error);  // it may quote the string, password and all
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--database_url (DATABASE_URL) is not a PostgreSQL URL that libpq can read", kHowToWrite));
+  }
+  absl::Status status;
+  for (const PQconninfoOption* o = options; o->keyword != nullptr && status.ok(); ++o) {
+    if (o->val == nullptr) continue;
+    const absl::string_view keyword = o->keyword;
+    const absl::string_view value = o->val;
+    if (keyword == "host" && value.find_first_of("@#?") != absl::string_view::npos) {
+      status = absl::InvalidArgumentError(absl::StrCat(
+          "--database_url (DATABASE_URL) would be read with part of its user name or password as the host",
+          kHowToWrite));
+    } else if (keyword == "port" && value.find_first_not_of("0123456789,") != absl::string_view::npos) {
+      status = absl::InvalidArgumentError(absl::StrCat(
+          "--database_url (DATABASE_URL) would be read with part of its user name or password as the port",
+          kHowToWrite));
+    }
+  }
+  PQconninfoFree(options);
+  return status;
 }
 
 absl::Status PgExceptionToStatus(const std::exception& e) {

@@ -31,6 +31,12 @@ absl::Status PgExceptionToStatus(const std::exception& e);
 // CONTEXT and HINT lines that follow may quote the data at fault.
 std::string PgPrimaryMessage(absl::string_view what);
 
+// Whether `url` (a PostgreSQL URL or key=value string) says what its writer meant, checked with libpq's own
+// parser: a password with a raw @ # ? or / shifts the rest into the host or port, and libpq's connection
+// errors would then quote those parts, a piece of the password among them. INVALID_ARGUMENT, quoting
+// nothing, when it cannot parse or its host or port is not one.
+absl::Status CheckDatabaseUrl(const std::string& url);
+
 class PgPool {
  public:
   struct Options {

@@ -3,11 +3,37 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <string>
+#include <vector>
+
 namespace syncd {
 namespace {
 
 using ::testing::HasSubstr;
 using ::testing::Not;
+
+TEST(CheckDatabaseUrlTest, APasswordThatShiftsIntoTheHostOrPortIsRefusedWithoutQuotingIt) {
+  EXPECT_TRUE(CheckDatabaseUrl("postgresql://syncd:s3cret@db.internal:5432/syncd").ok());
+  EXPECT_TRUE(CheckDatabaseUrl("postgresql://syncd:p%40ss%23w0rd@127.0.0.1:5432/syncd").ok());
+  EXPECT_TRUE(CheckDatabaseUrl("postgresql://u@[::1]:5432,other:5433/db?host=%2Ftmp%2Fsock").ok());
+  EXPECT_TRUE(CheckDatabaseUrl("host=/dev/shm/pg/socket port=5432 dbname=bench user=postgres").ok());
+  // libpq reads these as meant: ? and # before the last @ belong to the password.
+  EXPECT_TRUE(CheckDatabaseUrl("postgresql://postgres:a?b@db/syncd").ok());
+  EXPECT_TRUE(CheckDatabaseUrl("postgresql://postgres:p#s@db:5432/syncd").ok());
+  // What libpq would make of these: host "ss#w0rd@127.0.0.1"; host "ss@db"; host "postgres" with port "sec"
+  // (and dbname "ret@db:5432/syncd"); a percent sign that starts no escape.
+  const std::vector<std::string> shifted = {
+      "postgresql://postgres:p@ss#w0rd@127.0.0.1:55432/syncd", "postgresql://postgres:p@ss@db/syncd",
+      "postgresql://postgres:sec/ret@db:5432/syncd", "postgres://x:%zz@db/syncd"};
+  for (const std::string& url : shifted) {
+    absl::Status status = CheckDatabaseUrl(url);
+    EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << url;
+    EXPECT_THAT(status.message(), HasSubstr("%40")) << url;
+    for (const char* piece : {"w0rd", "ss@", "sec", "ret", "zz"}) {
+      EXPECT_THAT(status.message(), Not(HasSubstr(piece))) << url;
+    }
+  }
+}
 
 TEST(PgPrimaryMessageTest, KeepsTheFirstLineWithoutItsSeverity) {
   EXPECT_EQ(

@@ -183,6 +183,10 @@ int Run() {
     spdlog::error("--database_url (or DATABASE_URL) is required");
     return 2;
   }
+  if (absl::Status url = CheckDatabaseUrl(database_url); !url.ok()) {
+    spdlog::error("{}", std::string(url.message()));
+    return 2;
+  }
   if (absl::GetFlag(FLAGS_db_pool_size) < 1) {
     spdlog::error("--db_pool_size must be at least 1");
     return 2;

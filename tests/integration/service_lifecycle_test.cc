@@ -4,8 +4,11 @@
 #include <google/protobuf/descriptor.pb.h>
 #include <google/protobuf/util/message_differencer.h>
 
+#include <cstdio>
+#include <fstream>
 #include <future>
 #include <iostream>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -13,6 +16,8 @@
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpc/reflection/v1alpha/reflection.grpc.pb.h"
 #include "sync_service/store/migrations.h"
+#include "tests/harness/process.h"
+#include "tests/harness/sync_service_process.h"
 #include "tests/integration/sync_service_fixture.h"
 
 namespace syncd::testing {
@@ -135,6 +140,27 @@ TEST_F(ServiceLifecycleTest, StopsCleanlyOnSigterm) {
 }
 
 // Its own PostgreSQL, since it stops it.
+// A password with a raw @ or / would make libpq read part of it as the host or port, and its connection
+// errors quote those: sync_service refuses such a URL before connecting, and prints none of it.
+TEST(DatabaseUrlTest, APasswordLibpqWouldMisreadIsRefusedAtStartWithoutPrintingIt) {
+  const std::string log_path = ::testing::TempDir() + "/syncd-bad-url.log";
+  std::remove(log_path.c_str());
+  ProcessOptions options;
+  options.argv = {DefaultSyncServiceBinary(), "--database_url=postgresql://syncd:p@ss#w0rd@127.0.0.1:1/syncd",
+                  "--listen=127.0.0.1:0", "--metrics_listen=", "--db_wait_seconds=5"};
+  options.log_path = log_path;
+  absl::StatusOr<std::unique_ptr<Process>> service = Process::Start(options);
+  ASSERT_TRUE(service.ok()) << service.status();
+  std::optional<ExitStatus> status = (*service)->WaitFor(absl::Seconds(10));
+  ASSERT_TRUE(status.has_value()) << "sync_service kept running (waiting for a host made of the password?)";
+  EXPECT_TRUE(status->exited && status->code == 2) << status->ToString();
+  std::ifstream log(log_path);
+  std::stringstream text;
+  text << log.rdbuf();
+  EXPECT_THAT(text.str(), ::testing::HasSubstr("%40")) << text.str();
+  EXPECT_EQ(text.str().find("w0rd"), std::string::npos) << text.str();
+}
+
 TEST(DatabaseOutageTest, CallsFailWithUnavailableWhileThePostgresIsDownAndRecoverAfter) {
   absl::StatusOr<std::unique_ptr<PostgresServer>> postgres = PostgresServer::Start();
   ASSERT_TRUE(postgres.ok()) << postgres.status();
