@@ -266,6 +266,17 @@ bool IsJsonPointer(const std::string& pointer) {
   return true;
 }
 
+bool UrlHasPassword(const std::string& url) {
+  const std::unique_ptr<CURLU, decltype(&curl_url_cleanup)> parsed(curl_url(), &curl_url_cleanup);
+  if (parsed == nullptr || curl_url_set(parsed.get(), CURLUPART_URL, url.c_str(), 0) != CURLUE_OK)
+    return false;
+  char* password = nullptr;
+  if (curl_url_get(parsed.get(), CURLUPART_PASSWORD, &password, 0) != CURLUE_OK || password == nullptr)
+    return false;
+  curl_free(password);
+  return true;
+}
+
 std::string UrlHost(const std::string& url) {
   std::optional<std::string> authority = Authority(url);
   if (!authority.has_value()) return "";

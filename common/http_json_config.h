@@ -69,6 +69,9 @@ HttpJsonConfig ParseHttpJsonConfig(const nlohmann::json& config, FieldViolations
 
 // The host of an http(s) URL ("api.example.com"), or "" when it has none.
 std::string UrlHost(const std::string& url);
+// Whether `url` carries a password in its user information ("https://user:password@host/"), as libcurl
+// reads it.
+bool UrlHasPassword(const std::string& url);
 
 // True when `pointer` is a JSON pointer (RFC 6901): "" or "/" followed by tokens, with "~" only in "~0"
 // and "~1".

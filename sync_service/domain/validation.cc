@@ -74,7 +74,19 @@ void ValidateName(const std::optional<std::string>& name, bool required, FieldVi
 
 void ValidateHttpJsonConfig(const nlohmann::json& config, FieldViolations& out) {
   // The worker reads the config with the same rules: what is accepted here is what it can use.
-  ParseHttpJsonConfig(config, out);
+  const size_t before = out.size();
+  const HttpJsonConfig parsed = ParseHttpJsonConfig(config, out);
+  const bool url_ok = std::none_of(out.begin() + before, out.end(),
+                                   [](const FieldViolation& v) { return v.field == "config.url"; });
+  // The url is shown to everyone who can read the integration; a password has its place in config.auth,
+  // which is write-only. (Only refused when saved: stored urls with one still sync.)
+  if (url_ok && UrlHasPassword(parsed.url)) {
+    out.push_back(
+        {"config.url",
+         "must not carry a password (user:password@host): it would be shown with the url; put the "
+         "credentials in config.auth as {\"kind\": \"basic\", \"username\": ..., \"password\": ...}, "
+         "which is kept secret"});
+  }
 }
 
 void ValidateDemoConfig(const nlohmann::json& config, FieldViolations& out) {

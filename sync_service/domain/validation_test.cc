@@ -159,6 +159,16 @@ TEST(ConfigTest, HttpJsonNeedsAnHttpUrl) {
   EXPECT_THAT(check(with_url("ftp://example.com")), ElementsAre("config.url"));
   EXPECT_THAT(check(with_url("https://")), ElementsAre("config.url"));
   EXPECT_THAT(check(with_url(42)), ElementsAre("config.url"));
+  // A password in the url would be shown with it: config.auth keeps it secret. A user name alone is no
+  // secret.
+  EXPECT_THAT(check(with_url("https://sync:s3cret@api.example.com/items")), ElementsAre("config.url"));
+  EXPECT_THAT(check(with_url("https://sync:@api.example.com/items")), ElementsAre("config.url"));
+  EXPECT_THAT(check(with_url("https://sync@api.example.com/items")), IsEmpty());
+  FieldViolations v;
+  ValidateConfig(IntegrationType::kHttpJson, with_url("https://sync:s3cret@api.example.com/items"), v);
+  ASSERT_EQ(v.size(), 1u);
+  EXPECT_THAT(v[0].description, HasSubstr("config.auth"));
+  EXPECT_EQ(v[0].description.find("s3cret"), std::string::npos);
 }
 
 // The full rules are tested with common/http_json_config; here, that they reach the API's validation.
