@@ -1,5 +1,6 @@
 #include "common/logging.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <mutex>
 #include <string_view>
@@ -161,14 +162,54 @@ class JsonLogFormatter final : public spdlog::formatter {
 // stderr through its stdio buffer. spdlog's own stderr sink calls fflush after every line (one write(2) per
 // line: a few µs of a busy service's request, and a system call per RPC); this one leaves flushing to the
 // logger (flush_on, flush_every) and to the process's exit.
+//
+// In text, a message that holds a line break (a remote API's text, an admin's input) would print a second
+// line that looks like one of ours: control characters are written escaped (\n, \r, \t, \xNN). JSON
+// escapes them itself.
 class BufferedStderrSink final : public spdlog::sinks::base_sink<std::mutex> {
+ public:
+  explicit BufferedStderrSink(bool escape_controls) : escape_controls_(escape_controls) {}
+
  protected:
   void sink_it_(const spdlog::details::log_msg& msg) override {
     spdlog::memory_buf_t formatted;
-    formatter_->format(msg, formatted);
+    const std::string_view payload(msg.payload.data(), msg.payload.size());
+    if (escape_controls_ &&
+        std::any_of(payload.begin(), payload.end(), [](char c) { return IsControl(c); })) {
+      std::string escaped = EscapeControls(payload);
+      spdlog::details::log_msg copy = msg;
+      copy.payload = spdlog::string_view_t(escaped.data(), escaped.size());
+      formatter_->format(copy, formatted);
+    } else {
+      formatter_->format(msg, formatted);
+    }
     std::fwrite(formatted.data(), 1, formatted.size(), stderr);
   }
   void flush_() override { std::fflush(stderr); }
+
+ private:
+  static bool IsControl(char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; }
+
+  static std::string EscapeControls(std::string_view text) {
+    std::string out;
+    out.reserve(text.size() + 8);
+    for (char c : text) {
+      if (!IsControl(c)) {
+        out.push_back(c);
+      } else if (c == '\n') {
+        out += "\\n";
+      } else if (c == '\r') {
+        out += "\\r";
+      } else if (c == '\t') {
+        out += "\\t";
+      } else {
+        absl::StrAppend(&out, "\\x", absl::Hex(static_cast<unsigned char>(c), absl::kZeroPad2));
+      }
+    }
+    return out;
+  }
+
+  const bool escape_controls_;
 };
 
 }  // namespace
@@ -188,7 +229,8 @@ absl::Status InitLogging(const std::string& service, const std::string& format, 
   // stderr is unbuffered: one write(2) per line. Buffer it; flush_on/flush_every below bound the delay.
   static char buffer[1 << 16];
   std::setvbuf(stderr, buffer, _IOFBF, sizeof(buffer));
-  auto logger = std::make_shared<spdlog::logger>(service, std::make_shared<BufferedStderrSink>());
+  auto logger = std::make_shared<spdlog::logger>(
+      service, std::make_shared<BufferedStderrSink>(/*escape_controls=*/format == "text"));
   spdlog::register_logger(logger);  // for flush_every
   if (format == "json") {
     logger->set_formatter(MakeJsonLogFormatter(service));

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
@@ -10,6 +11,7 @@
 #include "absl/strings/str_split.h"
 #include "spdlog/logger.h"
 #include "spdlog/sinks/ostream_sink.h"
+#include "spdlog/spdlog.h"
 
 namespace syncd {
 namespace {
@@ -78,6 +80,19 @@ TEST_F(JsonLogTest, ErrorTakesTheRestOfTheLineAndFirstKeyWins) {
   EXPECT_EQ(lines[1]["run_id"], "a");
   EXPECT_EQ(lines[1]["msg"], "run_id=a run_id=b ts=fake msg=fake");
   EXPECT_NE(lines[1]["ts"], "fake");
+}
+
+// A message with a line break (text from a remote API or an admin) must not print a line of its own that
+// could pass for one of the service's.
+TEST(InitLoggingTest, TextLogsWriteControlCharactersEscapedOnOneLine) {
+  ASSERT_TRUE(InitLogging("t0", "text", "info").ok());
+  ::testing::internal::CaptureStderr();
+  spdlog::info("sync failed error_code=X\n2026-11-25T00:00:00.000 info forged\ttab\x01");
+  spdlog::default_logger()->flush();
+  const std::string out = ::testing::internal::GetCapturedStderr();
+  EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 1) << out;
+  EXPECT_NE(out.find("error_code=X\\n2026-11-25T00:00:00.000 info forged\\ttab\\x01"), std::string::npos)
+      << out;
 }
 
 TEST(InitLoggingTest, RejectsUnknownFormatAndLevel) {

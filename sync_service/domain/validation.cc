@@ -107,9 +107,17 @@ void ValidateDemoConfig(const nlohmann::json& config, FieldViolations& out) {
   if (ignore_deadline != config.end() && !ignore_deadline->is_null() && !ignore_deadline->is_boolean()) {
     out.push_back({"config.ignoreDeadline", "must be true or false"});
   }
+  // It is stored in the history and logged as a token (error_code=...): a code, not free text.
   auto error_code = config.find("errorCode");
-  if (error_code != config.end() && !error_code->is_null() && !error_code->is_string()) {
-    out.push_back({"config.errorCode", "must be an error code such as SERVER_ERROR"});
+  auto is_code = [](const std::string& code) {
+    return !code.empty() && code.size() <= 64 && code[0] >= 'A' && code[0] <= 'Z' &&
+           std::all_of(code.begin(), code.end(),
+                       [](char c) { return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_'; });
+  };
+  if (error_code != config.end() && !error_code->is_null() &&
+      (!error_code->is_string() || !is_code(error_code->get_ref<const std::string&>()))) {
+    out.push_back({"config.errorCode",
+                   "must be an error code such as SERVER_ERROR (capital letters, digits and _, at most 64)"});
   }
 }
 

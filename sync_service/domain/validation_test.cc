@@ -273,6 +273,17 @@ TEST(ConfigTest, DemoKnobsInRange) {
   FieldViolations v;
   ValidateConfig(IntegrationType::kDemo, {{"records", 10}, {"failureRate", 1.5}}, v);
   EXPECT_THAT(Fields(v), ElementsAre("config.failureRate"));
+  // errorCode is a code (it is logged as a token and stored in the history), not free text.
+  for (const char* code : {"SERVER_ERROR", "AUTH_FAILED", "E2"}) {
+    FieldViolations ok;
+    ValidateConfig(IntegrationType::kDemo, {{"errorCode", code}}, ok);
+    EXPECT_THAT(ok, IsEmpty()) << code;
+  }
+  for (const char* code : {"", "lower case <b>x</b>\n", "SERVER ERROR", "_X", "9LIVES"}) {
+    FieldViolations bad;
+    ValidateConfig(IntegrationType::kDemo, {{"errorCode", code}}, bad);
+    EXPECT_THAT(Fields(bad), ElementsAre("config.errorCode")) << code;
+  }
 }
 
 Integration Existing() {
