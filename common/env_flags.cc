@@ -78,8 +78,9 @@ absl::Duration EnvOr(const char* name, absl::Duration fallback) {
   return parsed;
 }
 
-void ParseFlags(int argc, char** argv, const char* usage) {
+void ParseFlags(int argc, char** argv, const char* usage, std::string version) {
   absl::FlagsUsageConfig config;
+  if (!version.empty()) config.version_string = [version] { return version + "\n"; };
   auto ours = [](absl::string_view file) { return absl::EndsWith(file, "main.cc"); };
   config.contains_help_flags = ours;
   config.contains_helpshort_flags = ours;

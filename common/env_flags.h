@@ -21,7 +21,8 @@ double EnvOr(const char* name, double fallback);
 absl::Duration EnvOr(const char* name, absl::Duration fallback);
 
 // Sets the usage message and parses the command line, so that --help lists this program's own flags
-// (abseil's default shows only flags defined in a file named after the binary).
-void ParseFlags(int argc, char** argv, const char* usage);
+// (abseil's default shows only flags defined in a file named after the binary) and --version prints
+// `version` ("sync_service 0.1.0"; abseil's default is the build mode of abseil itself).
+void ParseFlags(int argc, char** argv, const char* usage, std::string version = "");
 
 }  // namespace syncd

@@ -136,7 +136,8 @@ int Run() {
 int main(int argc, char** argv) {
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   syncd::BlockShutdownSignals();
-  syncd::ParseFlags(argc, argv, "HTTP/JSON for syncd's API, transcoded from google.api.http");
+  syncd::ParseFlags(argc, argv, "HTTP/JSON for syncd's API, transcoded from google.api.http",
+                    absl::StrCat("gateway ", SYNCD_VERSION));
   if (absl::Status s =
           syncd::InitLogging("gateway", absl::GetFlag(FLAGS_log_format), absl::GetFlag(FLAGS_log_level));
       !s.ok()) {

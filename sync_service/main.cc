@@ -388,7 +388,8 @@ int main(int argc, char** argv) {
       argc, argv,
       "syncd sync_service: schedules integration syncs and serves the SyncService and WorkerService gRPC "
       "APIs.\n"
-      "Every flag can also be set by the environment variable named in its help.");
+      "Every flag can also be set by the environment variable named in its help.",
+      absl::StrCat("sync_service ", SYNCD_VERSION));
   if (absl::GetFlag(FLAGS_health_check)) return syncd::ProbeHealth();
   if (absl::Status s =
           syncd::InitLogging("sync_service", absl::GetFlag(FLAGS_log_format), absl::GetFlag(FLAGS_log_level));

@@ -140,7 +140,8 @@ int main(int argc, char** argv) {
   syncd::BlockShutdownSignals();
   syncd::ParseFlags(argc, argv,
                     "syncd worker_service: runs integration syncs assigned by sync_service.\n"
-                    "Every flag can also be set by the environment variable named in its help.");
+                    "Every flag can also be set by the environment variable named in its help.",
+                    absl::StrCat("worker_service ", SYNCD_VERSION));
   if (absl::Status s =
           syncd::InitLogging("worker", absl::GetFlag(FLAGS_log_format), absl::GetFlag(FLAGS_log_level));
       !s.ok()) {

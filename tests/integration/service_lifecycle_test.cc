@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpc/reflection/v1alpha/reflection.grpc.pb.h"
 #include "sync_service/store/migrations.h"
@@ -159,6 +160,23 @@ TEST(DatabaseUrlTest, APasswordLibpqWouldMisreadIsRefusedAtStartWithoutPrintingI
   text << log.rdbuf();
   EXPECT_THAT(text.str(), ::testing::HasSubstr("%40")) << text.str();
   EXPECT_EQ(text.str().find("w0rd"), std::string::npos) << text.str();
+}
+
+TEST(VersionFlagTest, PrintsTheProgramAndItsVersion) {
+  const std::string log_path = ::testing::TempDir() + "/syncd-version.log";
+  std::remove(log_path.c_str());
+  ProcessOptions options;
+  options.argv = {DefaultSyncServiceBinary(), "--version"};
+  options.log_path = log_path;
+  absl::StatusOr<std::unique_ptr<Process>> service = Process::Start(options);
+  ASSERT_TRUE(service.ok()) << service.status();
+  std::optional<ExitStatus> status = (*service)->WaitFor(absl::Seconds(10));
+  ASSERT_TRUE(status.has_value());
+  std::ifstream log(log_path);
+  std::stringstream text;
+  text << log.rdbuf();
+  EXPECT_TRUE(absl::StartsWith(text.str(), "sync_service 0.")) << text.str();
+  EXPECT_EQ(text.str().find("Debug build"), std::string::npos) << text.str();
 }
 
 TEST(DatabaseOutageTest, CallsFailWithUnavailableWhileThePostgresIsDownAndRecoverAfter) {
