@@ -340,6 +340,8 @@ class Session : public std::enable_shared_from_this<Session> {
     const serving::CorsPolicy& cors = server_.cors();
     const bool cors_allowed = cors.Allows(origin);
 
+    // With CORS on, every response depends on the Origin header (allowed or not): shared caches must know.
+    if (cors.enabled() && !cors_allowed) AddHeaders(res_, {{"Vary", "Origin"}});
     if (method == "OPTIONS" && HasHeader(req, "Access-Control-Request-Method")) {
       if (!cors_allowed) {
         SendError(res_,
@@ -374,6 +376,15 @@ class Session : public std::enable_shared_from_this<Session> {
     }
 
     transcode::RouteTable::Match match = server_.routes().Find(method, path);
+    // A compressed body would be read as JSON and refused with its bytes quoted back: say what is wrong.
+    const absl::string_view encoding = absl::StripAsciiWhitespace(Header(req, "Content-Encoding"));
+    if (match.route != nullptr && !encoding.empty() && !absl::EqualsIgnoreCase(encoding, "identity")) {
+      SetHeader(res_, "Accept-Encoding", "identity");
+      SendError(res_, Error(415, transcode::kInvalidArgument,
+                            absl::StrCat("Content-Encoding \"", encoding,
+                                         "\" is not supported: send the request body uncompressed")));
+      return Finish();
+    }
     if (match.route != nullptr) return HandleApi(*match.route, match.bindings, query, req);
     if (!match.allowed_methods.empty()) {
       const std::string allow = absl::StrJoin(match.allowed_methods, ", ");

@@ -105,6 +105,18 @@ TEST_F(GatewayErrorsTest, DeeplyNestedConfigIs400NamingWhere) {
   EXPECT_EQ(r.status, 200) << "the name is free: nothing was stored " << r;
 }
 
+TEST_F(GatewayErrorsTest, CompressedRequestBodyIs415SayingSo) {
+  ApiResponse r = Send("POST", "/api/integrations", std::string("\x1f\x8b\x08\x00garbage", 12),
+                       {{"Content-Encoding", "gzip"}});
+  EXPECT_EQ(r.status, 415) << r;
+  EXPECT_EQ(r.json["code"], 3) << r;
+  EXPECT_THAT(r.json["message"].get<std::string>(), HasSubstr("send the request body uncompressed")) << r;
+  EXPECT_EQ(Send("POST", "/api/integrations", R"({"name": "plain", "type": "DEMO"})",
+                 {{"Content-Encoding", "identity"}})
+                .status,
+            200);
+}
+
 TEST_F(GatewayErrorsTest, BadAndUnknownQueryParametersAre400) {
   ApiResponse bad = Send("GET", "/api/integrations?pageSize=ten");
   EXPECT_EQ(bad.status, 400) << bad;

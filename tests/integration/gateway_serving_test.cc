@@ -18,6 +18,7 @@
 namespace syncd::testing {
 namespace {
 
+using ::testing::Contains;
 using ::testing::HasSubstr;
 using ::testing::Not;
 using json = nlohmann::json;
@@ -222,9 +223,14 @@ TEST_F(GatewayCorsTest, PreflightAndResponsesForAllowedOriginsOnly) {
                            {{"Origin", "https://evil.example"}, {"Access-Control-Request-Method", "DELETE"}});
   EXPECT_EQ(other.status, 403) << other;
   EXPECT_EQ(other.raw.Header("Access-Control-Allow-Origin"), "");
-  EXPECT_EQ(Send("GET", "/api/integrations", "", {{"Origin", "https://evil.example"}})
-                .raw.Header("Access-Control-Allow-Origin"),
-            "");
+  ApiResponse refused = Send("GET", "/api/integrations", "", {{"Origin", "https://evil.example"}});
+  EXPECT_EQ(refused.raw.Header("Access-Control-Allow-Origin"), "");
+  // Responses to refused origins vary by Origin too: a shared cache must not hand one to an allowed origin.
+  for (const ApiResponse* r : {&other, &refused, &get}) {
+    std::vector<std::string> vary;
+    for (auto [it, end] = r->raw.headers.equal_range("vary"); it != end; ++it) vary.push_back(it->second);
+    EXPECT_THAT(vary, Contains(HasSubstr("Origin"))) << *r;
+  }
 }
 
 TEST_F(GatewayTest, CorsIsOffByDefault) {
