@@ -47,6 +47,26 @@ HttpError JsonError(absl::string_view message, const google::protobuf::Descripto
   std::string text(message);
   absl::string_view rest = text;
   absl::ConsumePrefix(&rest, "INVALID_ARGUMENT:");
+  auto quoted_after = [rest](absl::string_view marker) -> std::optional<absl::string_view> {
+    const size_t at = rest.find(marker);
+    if (at == absl::string_view::npos) return std::nullopt;
+    const absl::string_view from = rest.substr(at + marker.size());
+    return from.substr(0, from.find('\''));
+  };
+  auto violation = [](std::string field, std::string why) {
+    return BadRequest(absl::StrCat("invalid JSON body: ", field, ": ", why), {{field, why}});
+  };
+  // A member given twice: protobuf names the field ("Cannot set 'name'", a proto3 optional being a oneof of
+  // its own) or, in a map such as a Struct's, the key and the map's path ("(config.fields[0]) url: ...").
+  if (std::optional<absl::string_view> name = quoted_after("is already set. Cannot set '")) {
+    return violation(JsonPath(&type, *name), "is given more than once");
+  }
+  if (std::optional<absl::string_view> key = quoted_after("Repeated map key: '")) {
+    absl::string_view path = rest;
+    absl::ConsumePrefix(&path, "(");
+    path = path.substr(0, path.find_first_of(".)"));
+    return violation(JsonPath(&type, path), absl::StrCat("has the key \"", *key, "\" more than once"));
+  }
   const size_t colon = rest.find(": ");
   if (colon != absl::string_view::npos && colon > 0 &&
       rest.substr(0, colon).find_first_of(" \n{\"") == absl::string_view::npos) {
@@ -57,6 +77,7 @@ HttpError JsonError(absl::string_view message, const google::protobuf::Descripto
     std::string field = JsonPath(&type, path);
     std::string why = absl::StrReplaceAll(rest.substr(colon + 2), {{"type.googleapis.com/", ""}});
     if (absl::StartsWith(why, "Cannot find field")) why = "is not a field of this request";
+    if (absl::StartsWith(why, "Proto field is not repeating, cannot start list")) why = "must not be a list";
     absl::string_view trimmed = why;
     absl::ConsumeSuffix(&trimmed, ".");
     return BadRequest(absl::StrCat("invalid JSON body: ", field, ": ", trimmed),

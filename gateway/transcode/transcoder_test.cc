@@ -103,6 +103,33 @@ TEST_F(TranscoderTest, UnknownJsonFieldIsNamed) {
   EXPECT_THAT(error->message, HasSubstr("colour"));
 }
 
+// protobuf's own wording ("oneof field '_name' is already set", "Proto field is not repeating") says
+// nothing to a person writing JSON.
+TEST_F(TranscoderTest, RepeatedMembersAndListsWhereObjectsGoAreNamedInTheApisWords) {
+  struct Case {
+    std::string body;
+    std::string field;
+    std::string message;
+  };
+  for (const Case& c : std::vector<Case>{
+           {R"({"name": "a", "name": "b"})", "name", "invalid JSON body: name: is given more than once"},
+           {R"({"syncEnabled": true, "syncEnabled": false})", "syncEnabled",
+            "invalid JSON body: syncEnabled: is given more than once"},
+           {R"({"config": [1, 2]})", "config", "invalid JSON body: config: must not be a list"},
+           {R"({"config": {"url": "a", "url": "b"}})", "config",
+            R"(invalid JSON body: config: has the key "url" more than once)"},
+           {R"({"config": {"a": {"b": 1, "b": 2}}})", "config",
+            R"(invalid JSON body: config: has the key "b" more than once)"}}) {
+    syncd::v1::CreateIntegrationRequest request;
+    std::optional<HttpError> error = Build("POST", "/api/integrations", c.body, request);
+    ASSERT_TRUE(error.has_value()) << c.body;
+    EXPECT_EQ(error->http_status, 400);
+    EXPECT_EQ(error->message, c.message) << c.body;
+    ASSERT_EQ(error->violations.size(), 1u) << c.body;
+    EXPECT_EQ(error->violations[0].field, c.field) << c.body;
+  }
+}
+
 TEST_F(TranscoderTest, BadEnumValueNamesTheField) {
   syncd::v1::CreateIntegrationRequest request;
   std::optional<HttpError> error =

@@ -5,6 +5,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "common/http_json_config.h"
 #include "sync_service/domain/secrets.h"
 #include "sync_service/schedule/sync_time.h"
@@ -95,8 +96,11 @@ void ValidateDemoConfig(const nlohmann::json& config, FieldViolations& out) {
     if (it == config.end() || it->is_null()) return;
     if (!it->is_number() || it->get<double>() < min || it->get<double>() > max ||
         (whole && std::floor(it->get<double>()) != it->get<double>())) {
-      out.push_back({absl::StrCat("config.", key), absl::StrCat("must be a ", whole ? "whole " : "",
-                                                                "number between ", min, " and ", max)});
+      // Bounds as written in the docs: 1000000, not 1e+06.
+      auto bound = [](double v) { return absl::StrFormat(std::floor(v) == v ? "%.0f" : "%g", v); };
+      out.push_back(
+          {absl::StrCat("config.", key), absl::StrCat("must be a ", whole ? "whole " : "", "number between ",
+                                                      bound(min), " and ", bound(max))});
     }
   };
   check_number("records", 0, 1'000'000, true);

@@ -273,6 +273,10 @@ TEST(ConfigTest, DemoKnobsInRange) {
   FieldViolations v;
   ValidateConfig(IntegrationType::kDemo, {{"records", 10}, {"failureRate", 1.5}}, v);
   EXPECT_THAT(Fields(v), ElementsAre("config.failureRate"));
+  FieldViolations records;
+  ValidateConfig(IntegrationType::kDemo, {{"records", 1.5}}, records);
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].description, "must be a whole number between 0 and 1000000");
   // errorCode is a code (it is logged as a token and stored in the history), not free text.
   for (const char* code : {"SERVER_ERROR", "AUTH_FAILED", "E2"}) {
     FieldViolations ok;
