@@ -464,12 +464,16 @@ void Dispatcher::ApplyLeases(std::vector<LeaseRequest> batch) {
       if (running.count(id) == 0) gone.push_back(id);
     }
     req.session->Reported(req.run_ids);
-    // Runs that ended without this worker (lease ran out, or already recorded): stop wasting effort on them.
+    // Runs that ended without this worker (lease ran out, timed out, integration deleted, or already
+    // recorded): stop wasting effort on them.
     // They keep their slots while the worker still holds them.
     for (const auto& id : req.session->EndedWhileHeld(gone)) {
       v1::ServerMessage cancel;
       cancel.mutable_cancel()->set_run_id(id);
-      cancel.mutable_cancel()->set_reason("the run is no longer running on this worker (its lease ended)");
+      cancel.mutable_cancel()->set_reason(
+          "the run is no longer running on this worker (its lease ended, it timed out, or its integration "
+          "was "
+          "deleted)");
       req.session->Send(std::move(cancel));
     }
   }
