@@ -448,11 +448,13 @@ class Session : public std::enable_shared_from_this<Session> {
     if (HasHeader(req, "Grpc-Timeout")) {
       std::optional<absl::Duration> given = serving::ParseGrpcTimeout(Header(req, "Grpc-Timeout"));
       if (!given.has_value()) {
-        SendError(res_,
-                  HttpError{400,
-                            transcode::kInvalidArgument,
-                            "Grpc-Timeout must be digits and a unit (H, M, S, m, u, n), e.g. 5S or 500m",
-                            {{"Grpc-Timeout", "is malformed"}}});
+        SendError(
+            res_,
+            HttpError{400,
+                      transcode::kInvalidArgument,
+                      "Grpc-Timeout must be a positive number of at most 8 digits and a unit (H, M, S, m, "
+                      "u, n), e.g. 5S or 500m",
+                      {{"Grpc-Timeout", "is malformed"}}});
         return Finish();
       }
       timeout = *given;
