@@ -83,13 +83,22 @@ std::string Pointer(const nlohmann::json& object, const char* key, const std::st
   return it->get<std::string>();
 }
 
+using CurlUrl = std::unique_ptr<CURLU, decltype(&curl_url_cleanup)>;
+
+// `url` as libcurl's URL parser reads it (no flags, as the worker's requests do); *code says why it does not.
+CurlUrl ParseCurlUrl(const std::string& url, CURLUcode* code) {
+  CurlUrl parsed(curl_url(), &curl_url_cleanup);
+  *code =
+      parsed == nullptr ? CURLUE_OUT_OF_MEMORY : curl_url_set(parsed.get(), CURLUPART_URL, url.c_str(), 0);
+  if (*code != CURLUE_OK) parsed.reset();
+  return parsed;
+}
+
 // Why libcurl's URL parser refuses `url`, or nullopt when it reads it. The worker's requests go through the
-// same parser (with flags no stricter than none), so a url it refuses would fail every sync.
+// same parser, so a url it refuses would fail every sync.
 std::optional<std::string> CurlUrlProblem(const std::string& url) {
-  const std::unique_ptr<CURLU, decltype(&curl_url_cleanup)> parsed(curl_url(), &curl_url_cleanup);
-  if (parsed == nullptr) return "out of memory";
-  const CURLUcode code = curl_url_set(parsed.get(), CURLUPART_URL, url.c_str(), 0);
-  if (code == CURLUE_OK) return std::nullopt;
+  CURLUcode code = CURLUE_OK;
+  if (ParseCurlUrl(url, &code) != nullptr) return std::nullopt;
   return curl_url_strerror(code);
 }
 
@@ -267,9 +276,9 @@ bool IsJsonPointer(const std::string& pointer) {
 }
 
 bool UrlHasPassword(const std::string& url) {
-  const std::unique_ptr<CURLU, decltype(&curl_url_cleanup)> parsed(curl_url(), &curl_url_cleanup);
-  if (parsed == nullptr || curl_url_set(parsed.get(), CURLUPART_URL, url.c_str(), 0) != CURLUE_OK)
-    return false;
+  CURLUcode code = CURLUE_OK;
+  const CurlUrl parsed = ParseCurlUrl(url, &code);
+  if (parsed == nullptr) return false;
   char* password = nullptr;
   if (curl_url_get(parsed.get(), CURLUPART_PASSWORD, &password, 0) != CURLUE_OK || password == nullptr)
     return false;

@@ -28,23 +28,21 @@ absl::Status CheckDatabaseUrl(const std::string& url) {
     return absl::InvalidArgumentError(absl::StrCat(
         "--database_url (DATABASE_URL) is not a PostgreSQL URL that libpq can read", kHowToWrite));
   }
-  absl::Status status;
-  for (const PQconninfoOption* o = options; o->keyword != nullptr && status.ok(); ++o) {
+  // The part a shifted user name or password would land in ("" while none did).
+  absl::string_view misread;
+  for (const PQconninfoOption* o = options; o->keyword != nullptr && misread.empty(); ++o) {
     if (o->val == nullptr) continue;
     const absl::string_view keyword = o->keyword;
     const absl::string_view value = o->val;
-    if (keyword == "host" && value.find_first_of("@#?") != absl::string_view::npos) {
-      status = absl::InvalidArgumentError(absl::StrCat(
-          "--database_url (DATABASE_URL) would be read with part of its user name or password as the host",
-          kHowToWrite));
-    } else if (keyword == "port" && value.find_first_not_of("0123456789,") != absl::string_view::npos) {
-      status = absl::InvalidArgumentError(absl::StrCat(
-          "--database_url (DATABASE_URL) would be read with part of its user name or password as the port",
-          kHowToWrite));
-    }
+    if (keyword == "host" && value.find_first_of("@#?") != absl::string_view::npos) misread = "host";
+    if (keyword == "port" && value.find_first_not_of("0123456789,") != absl::string_view::npos)
+      misread = "port";
   }
   PQconninfoFree(options);
-  return status;
+  if (misread.empty()) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat(
+      "--database_url (DATABASE_URL) would be read with part of its user name or password as the ", misread,
+      kHowToWrite));
 }
 
 absl::Status PgExceptionToStatus(const std::exception& e) {

@@ -87,8 +87,6 @@ class Reader {
   explicit Reader(absl::string_view bytes) : p_(bytes.data()), end_(bytes.data() + bytes.size()) {}
 
   bool done() const { return p_ == end_; }
-  const char* position() const { return p_; }
-  void Rewind(const char* p) { p_ = p; }
 
   bool Varint(uint64_t* value) {
     uint64_t result = 0;
