@@ -471,9 +471,8 @@ void Dispatcher::ApplyLeases(std::vector<LeaseRequest> batch) {
       v1::ServerMessage cancel;
       cancel.mutable_cancel()->set_run_id(id);
       cancel.mutable_cancel()->set_reason(
-          "the run is no longer running on this worker (its lease ended, it timed out, or its integration "
-          "was "
-          "deleted)");
+          "the run is no longer running on this worker (its lease ended, it timed out, or its "
+          "integration was deleted)");
       req.session->Send(std::move(cancel));
     }
   }
